@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Every test of the project, from a fresh machine: Rust (fmt, clippy, unit + integration tests
+# against the simulator), then the Python, Kotlin and Swift packages, each through its own
+# idempotent script that installs what it needs (venv, Maven dependencies, Swift toolchain).
+# Every suite runs even when an earlier one failed; the exit status is non-zero if any failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+failed=()
+run() {
+  local name=$1; shift
+  printf '\n==> %s: %s\n' "$name" "$*"
+  local start=$SECONDS
+  if "$@"; then
+    printf '==> %s: ok (%ss)\n' "$name" $((SECONDS - start))
+  else
+    printf '==> %s: FAILED (%ss)\n' "$name" $((SECONDS - start))
+    failed+=("$name")
+  fi
+}
+
+run rust-fmt    cargo fmt --all --check
+run rust-clippy cargo clippy --workspace --all-targets --locked -- -D warnings
+# The pyo3 crate is tested from Python (it is a Python extension, not a Rust test target).
+run rust-tests  cargo test --workspace --locked --exclude mikopbx-python
+run python      bash scripts/test-python.sh
+run kotlin      bash scripts/test-kotlin.sh
+run swift       bash scripts/test-swift.sh
+
+if ((${#failed[@]})); then
+  printf '\nFAILED suites: %s\n' "${failed[*]}"
+  exit 1
+fi
+printf '\nAll suites passed (rust, python, kotlin, swift).\n'
