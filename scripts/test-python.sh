@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Builds the `mikopbx` Python wheel (abi3, maturin --release), installs it into a venv, type-checks
+# the examples and the typing test with mypy --strict, and runs the pytest suite against the
+# simulator over real TLS. Idempotent; needs only Python >= 3.9 with pip, Rust, and PyPI.
+#
+#   bash scripts/test-python.sh [pytest args...]
+#
+# PYTHON picks the interpreter (default python3); MIKOPBX_PY_PROFILE=dev builds a debug wheel for
+# quick local iteration (CI uses the default, release).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PY_DIR="$ROOT/bindings/python"
+VENV="$PY_DIR/.venv"
+PYTHON="${PYTHON:-python3}"
+TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+WHEEL_DIR="$TARGET_DIR/wheels/mikopbx-python"
+start=$SECONDS
+
+step() { printf '\n== %s (%ds)\n' "$*" $((SECONDS - start)); }
+
+step "venv: $VENV"
+# Reuse the venv when its interpreter still runs (a moved or upgraded Python breaks it).
+if ! "$VENV/bin/python" -c "import sys" >/dev/null 2>&1; then
+    rm -rf "$VENV"
+    "$PYTHON" -m venv "$VENV"
+fi
+VPY="$VENV/bin/python"
+"$VPY" -m pip install --quiet --disable-pip-version-check \
+    "maturin==1.16.0" "pytest==9.2.0" "pytest-asyncio==1.5.0" "mypy==2.4.1"
+
+step "simulator: cargo build -p mikopbx-sim"
+(cd "$ROOT" && cargo build --quiet -p mikopbx-sim)
+export MIKOPBX_SIM_BIN="$TARGET_DIR/debug/mikopbx-sim"
+
+step "wheel: maturin build"
+rm -rf "$WHEEL_DIR"
+profile_flag=(--release)
+if [ "${MIKOPBX_PY_PROFILE:-release}" = "dev" ]; then profile_flag=(); fi
+(cd "$PY_DIR" && "$VENV/bin/maturin" build "${profile_flag[@]}" --quiet \
+    --interpreter "$VPY" --out "$WHEEL_DIR")
+wheel=$(ls "$WHEEL_DIR"/mikopbx-*.whl)
+case "$wheel" in
+    *abi3*) ;;
+    *) echo "expected an abi3 wheel, got $wheel" >&2; exit 1 ;;
+esac
+"$VPY" -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps "$wheel"
+
+step "mypy --strict: examples, typing test, test suite"
+(cd "$ROOT" && "$VENV/bin/mypy" --strict --cache-dir "$VENV/.mypy_cache" \
+    examples/python bindings/python/tests)
+
+step "pytest"
+# From bindings/python, `import mikopbx` is the installed wheel (the sources sit in python/).
+cd "$PY_DIR"
+"$VPY" -m pytest -p no:cacheprovider "$@"
+step "done"
