@@ -1,0 +1,108 @@
+//! The command line of `mikopbx-sim`, shared with `mikopbx sim` (the SDK's CLI flattens
+//! [`SimArgs`] into its own subcommand and calls [`run`]).
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::ValueEnum;
+
+use crate::{SimError, Simulator, TlsMode};
+
+/// `--tls` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TlsArg {
+    /// A fresh CA in DIR/ca.pem and a localhost / 127.0.0.1 / ::1 certificate.
+    LocalCa,
+    /// A self-signed certificate shaped like MikoPBX's default (one SAN: --hostname).
+    PbxDefault,
+    /// Plain HTTP (a PBX with RedirectToHttps=0).
+    Plain,
+}
+
+/// The simulator's flags.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SimArgs {
+    /// Address to listen on; port 0 picks a free one.
+    #[arg(long, default_value = "127.0.0.1:8443")]
+    pub addr: SocketAddr,
+    /// State directory (created if needed): ca.pem, admin-key.txt, control-token.txt,
+    /// state.json. Without it a temporary directory is used and removed on exit.
+    #[arg(long)]
+    pub state_dir: Option<PathBuf>,
+    /// Certificate mode.
+    #[arg(long, value_enum, default_value = "local-ca")]
+    pub tls: TlsArg,
+    /// The single SAN of the pbx-default certificate.
+    #[arg(long, default_value = "mikopbx")]
+    pub hostname: String,
+    /// Also serve plain HTTP here (non-local clients get 301 to HTTPS).
+    #[arg(long)]
+    pub http_addr: Option<SocketAddr>,
+    /// Run bans, rate-limit windows and token lifetimes this many times faster.
+    #[arg(long, default_value_t = 1.0)]
+    pub clock_scale: f64,
+    /// Fix the permission checker's A–F ID bug instead of reproducing it.
+    #[arg(long)]
+    pub no_id_quirk: bool,
+    /// Password of the web user `admin`.
+    #[arg(long, default_value = "admin")]
+    pub admin_password: String,
+    /// Number of generated call records over the last 365 days.
+    #[arg(long, default_value_t = 100_000)]
+    pub cdr_records: u64,
+}
+
+/// Start the simulator, print `mikopbx-sim listening on <URL>` on stdout, serve until
+/// SIGINT / SIGTERM.
+pub async fn run(args: SimArgs) -> Result<(), SimError> {
+    let tls = match args.tls {
+        TlsArg::LocalCa => TlsMode::LocalCa,
+        TlsArg::PbxDefault => TlsMode::PbxDefault {
+            hostname: args.hostname.clone(),
+        },
+        TlsArg::Plain => TlsMode::PlainHttp,
+    };
+    let mut builder = Simulator::builder()
+        .addr(args.addr)
+        .tls(tls)
+        .clock_scale(args.clock_scale)
+        .id_quirk(!args.no_id_quirk)
+        .admin_password(args.admin_password)
+        .cdr_records(args.cdr_records);
+    if let Some(dir) = args.state_dir {
+        builder = builder.state_dir(dir);
+    }
+    if let Some(a) = args.http_addr {
+        builder = builder.http_addr(a);
+    }
+    let sim = builder.start().await?;
+    let mut out = std::io::stdout();
+    let _ = writeln!(out, "mikopbx-sim listening on {}", sim.url());
+    if let Some(h) = sim.http_url() {
+        let _ = writeln!(out, "mikopbx-sim plain HTTP on {h}");
+    }
+    let _ = out.flush();
+    eprintln!(
+        "state dir {} (ca.pem, admin-key.txt, control-token.txt)",
+        sim.state_dir().display()
+    );
+    wait_for_signal().await;
+    sim.shutdown().await;
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}

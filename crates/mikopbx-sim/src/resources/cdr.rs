@@ -1,0 +1,455 @@
+//! `cdr` (mikopbx-api.md §4, §5), following `Lib/Cdr/GetListAction.php` at develop@e26e6b9.
+//!
+//! `data = {"records":[…],"pagination":{"total","limit","offset","hasMore","lastId"}}`.
+//! * `grouped` (default **true**; PHP `FILTER_VALIDATE_BOOLEAN`): `records` are groups by
+//!   `linkedid` — `{linkedid,start,src_num,src_name,dst_num,dst_name,did,disposition,
+//!   totalDuration,totalBillsec,records:[…]}` — paged and counted by group, ordered by the
+//!   MAX of the sort field over each group's matching records; a group holds every record of
+//!   its linkedid, sorted by start. `grouped=false`: flat records.
+//! * `limit` default 50, clamped to 1–1000; negative `offset` → 422; `idFrom=N` → `id > N`;
+//!   `sort` ∈ {id,start,linkedid,src_num,dst_num,did,disposition,duration,billsec} (else id),
+//!   `order` ASC/DESC (else DESC).
+//! * `dateFrom`/`dateTo` (`YYYY-MM-DD` gets 00:00:00 / 23:59:59): with both, a bad date or a
+//!   range over 365 days → 422. With no dateFrom/dateTo/linkedid/src_num/dst_num/search/did,
+//!   the last 30 days. `src_num`, `dst_num`, `did` are `LIKE %x%`; `disposition`, `linkedid`
+//!   exact; `search` matches numbers or the extensions of employees whose name/number/email
+//!   contains it.
+//! * `hasMore = offset + limit < total`; `lastId` is the id of the page's last record (of the
+//!   last group, sorted by start), null for an empty page. Ids and durations are integers.
+//! * `GET /cdr/{id}` is the server's stub: `result:true`, `data:[]` (issue #997).
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{NaiveDate, NaiveDateTime};
+use serde_json::{Value, json};
+
+use super::{Call as ApiCall, like};
+use crate::cdr_gen::{CdrGenerator, JsonObject, Summary, datetime, id_for_token};
+use crate::envelope::ApiResult;
+
+fn parse_date(s: &str, end_of_day: bool) -> Option<i64> {
+    let s = s.trim();
+    if let Ok(dt) = NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S") {
+        return Some(dt.and_utc().timestamp());
+    }
+    if let Ok(dt) = NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S") {
+        return Some(dt.and_utc().timestamp());
+    }
+    let d = NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()?;
+    let t = if end_of_day {
+        d.and_hms_opt(23, 59, 59)?
+    } else {
+        d.and_hms_opt(0, 0, 0)?
+    };
+    Some(t.and_utc().timestamp())
+}
+
+pub(crate) fn handle(call: &ApiCall<'_>) -> ApiResult {
+    match call.action {
+        "getList" => list(call),
+        // The real GetRecordAction is a TODO stub returning empty data.
+        "getRecord" => call.ok(json!([])),
+        "getMetadata" => {
+            let g = &call.app.cdr;
+            let now = chrono::Utc::now().timestamp();
+            let max = g.max_id(now);
+            let fmt = |t: i64| {
+                chrono::DateTime::from_timestamp(t, 0)
+                    .map(|d| d.format("%Y-%m-%d %H:%M:%S").to_string())
+            };
+            call.ok(json!({"earliestDate": fmt(g.start_of(1)), "latestDate": fmt(g.start_of(max)), "totalRecords": max}))
+        }
+        "playback" | "download" => playback(call),
+        "delete" => delete(call),
+        _ => call.fail("Unknown action"),
+    }
+}
+
+fn delete(call: &ApiCall<'_>) -> ApiResult {
+    let raw = call.route.id.clone().unwrap_or_default();
+    let max = call.app.cdr.max_id(chrono::Utc::now().timestamp());
+    // A numeric id, or the linkedid `mikopbx-<start>.<id>` of a single-leg call.
+    let id = raw.parse::<u64>().ok().or_else(|| {
+        raw.rsplit('.')
+            .next()
+            .and_then(|t| t.parse().ok())
+            .filter(|_| raw.starts_with("mikopbx-"))
+    });
+    let Some(id) = id.filter(|i| (1..=max).contains(i)) else {
+        return call.fail(format!("CDR record {raw} not found")).code(404);
+    };
+    let newly = call.app.write(|s| {
+        if s.cdr_deleted.contains(&id) {
+            false
+        } else {
+            s.cdr_deleted.push(id);
+            true
+        }
+    });
+    if !newly {
+        return call.fail(format!("CDR record {raw} not found")).code(404);
+    }
+    call.ok(json!({"deleted": [id], "deletedRecordings": call.ctx.bool("deleteRecording").unwrap_or(false)}))
+}
+
+fn playback(call: &ApiCall<'_>) -> ApiResult {
+    let token = call.ctx.str("token").unwrap_or_default();
+    let max = call.app.cdr.max_id(chrono::Utc::now().timestamp());
+    match id_for_token(&token, max) {
+        Some(_) => {
+            let mut r = call.ok(json!([]));
+            // A minimal MPEG audio frame header: clients only need bytes of the right type.
+            let mut bytes = b"ID3\x04\x00\x00\x00\x00\x00\x00".to_vec();
+            bytes.extend_from_slice(&[0xFF, 0xFB, 0x90, 0x64]);
+            bytes.resize(1024, 0);
+            let ctype = if call.action == "download" {
+                "application/octet-stream"
+            } else {
+                "audio/mpeg"
+            };
+            r.raw = Some((ctype.to_string(), bytes));
+            r
+        }
+        None => call.fail("Invalid or expired token").code(403),
+    }
+}
+
+/// A CDR sort key: text fields sort as text, numbers as numbers.
+type SortKey = (String, i64);
+
+fn sort_key(g: &CdrGenerator, id: u64, sort: &str) -> SortKey {
+    match sort {
+        "src_num" | "dst_num" | "did" | "disposition" | "duration" | "billsec" => {
+            let c = g.call(id);
+            match sort {
+                "src_num" => (c.src, 0),
+                "dst_num" => (c.dst, 0),
+                "did" => (c.did, 0),
+                "disposition" => (c.disposition.to_string(), 0),
+                "duration" => (String::new(), c.ring + c.billsec),
+                _ => (String::new(), c.billsec),
+            }
+        }
+        // id, start and linkedid all grow with the id.
+        _ => (String::new(), id as i64),
+    }
+}
+
+/// PHP's `filter_var($v, FILTER_VALIDATE_BOOLEAN)`.
+fn php_bool(v: &str) -> bool {
+    matches!(
+        v.trim().to_ascii_lowercase().as_str(),
+        "1" | "true" | "on" | "yes"
+    )
+}
+
+fn list(call: &ApiCall<'_>) -> ApiResult {
+    let ctx = call.ctx;
+    let g: &CdrGenerator = &call.app.cdr;
+    let now = chrono::Utc::now().timestamp();
+    let max = g.max_id(now);
+    let text = |k: &str| match ctx.params.get(k) {
+        Some(Value::String(s)) => Some(s.clone()),
+        _ => None,
+    };
+
+    // `Lib/Cdr/GetListAction::handleRestRequest()`.
+    let limit = ctx.int("limit").unwrap_or(50).clamp(1, 1000) as usize;
+    let offset = ctx.int("offset").unwrap_or(0);
+    if offset < 0 {
+        return call
+            .fail(format!(
+                "Invalid offset value: {offset}. Offset must be non-negative."
+            ))
+            .code(422);
+    }
+    let offset = offset as usize;
+    let id_from = ctx
+        .params
+        .get("idFrom")
+        .map(|_| ctx.int("idFrom").unwrap_or(0));
+    let (mut date_from, mut date_to) = (text("dateFrom"), text("dateTo"));
+    let (src, dst, did) = (text("src_num"), text("dst_num"), text("did"));
+    let (disp, linked, search) = (text("disposition"), text("linkedid"), text("search"));
+    if let (Some(f), Some(t)) = (&date_from, &date_to) {
+        match (parse_date(f, false), parse_date(t, true)) {
+            (Some(a), Some(b)) => {
+                if (b - a).abs() / 86_400 > 365 {
+                    return call
+                        .fail("Date range exceeds maximum allowed (365 days). Please narrow your search criteria.")
+                        .code(422);
+                }
+            }
+            _ => {
+                return call
+                    .fail("Invalid date format. Expected: YYYY-MM-DD or YYYY-MM-DD HH:MM:SS")
+                    .code(422);
+            }
+        }
+    }
+    // No filter at all: the last 30 days (disposition and idFrom do not count as filters).
+    if date_from.is_none()
+        && date_to.is_none()
+        && linked.is_none()
+        && src.is_none()
+        && dst.is_none()
+        && search.is_none()
+        && did.is_none()
+    {
+        let today = chrono::Utc::now().date_naive();
+        date_from = Some(
+            (today - chrono::Duration::days(30))
+                .format("%Y-%m-%d")
+                .to_string(),
+        );
+        date_to = Some(today.format("%Y-%m-%d").to_string());
+    }
+    let sort = text("sort").filter(|s| {
+        [
+            "id",
+            "start",
+            "linkedid",
+            "src_num",
+            "dst_num",
+            "did",
+            "disposition",
+            "duration",
+            "billsec",
+        ]
+        .contains(&s.as_str())
+    });
+    let sort = sort.unwrap_or_else(|| "id".into());
+    let desc = text("order").is_none_or(|o| !o.eq_ignore_ascii_case("asc"));
+    let grouped =
+        ctx.params.get("grouped").is_none() || ctx.str("grouped").is_some_and(|v| php_bool(&v));
+
+    // Date bounds as Unix seconds; an unparsable single bound is compared as text, like SQLite.
+    let from_ts = date_from.as_deref().and_then(|d| parse_date(d, false));
+    let to_ts = date_to.as_deref().and_then(|d| parse_date(d, true));
+    let from_text = date_from.filter(|_| from_ts.is_none());
+    let to_text = date_to.filter(|_| to_ts.is_none());
+    let lo = from_ts.map(|f| g.first_id_at(f, max)).unwrap_or(1);
+    let mut lo = lo.max(1);
+    let hi = to_ts
+        .map(|t| g.first_id_at(t + 1, max).saturating_sub(1))
+        .unwrap_or(max)
+        .min(max);
+    if let Some(i) = id_from {
+        lo = lo.max(u64::try_from(i).map(|i| i.saturating_add(1)).unwrap_or(1));
+    }
+
+    let (deleted, ext_names, search_exts) = call.app.read(|s| {
+        let deleted: HashSet<u64> = s.cdr_deleted.iter().copied().collect();
+        let names: HashMap<String, String> = s
+            .employees
+            .values()
+            .map(|e| (e.number.clone(), e.username.clone()))
+            .collect();
+        // `search` also matches calls of extensions whose search_index (name, number, email,
+        // mobile) contains the phrase.
+        let q = search.as_deref().map(str::trim).unwrap_or("");
+        let exts: Vec<String> = if q.is_empty() {
+            Vec::new()
+        } else {
+            s.employees
+                .values()
+                .filter(|e| {
+                    [&e.username, &e.number, &e.email, &e.mobile_number]
+                        .iter()
+                        .any(|f| like(f, q))
+                })
+                .flat_map(|e| [e.number.clone(), e.mobile_number.clone()])
+                .filter(|n| !n.is_empty())
+                .collect()
+        };
+        (deleted, names, exts)
+    });
+    let names = |n: &str| ext_names.get(n).cloned().unwrap_or_default();
+    let content_filter = src.is_some()
+        || dst.is_some()
+        || did.is_some()
+        || disp.is_some()
+        || linked.is_some()
+        || search.as_deref().is_some_and(|q| !q.trim().is_empty())
+        || from_text.is_some()
+        || to_text.is_some();
+
+    let mut matches: Vec<u64> = Vec::new();
+    for id in lo..=hi {
+        if deleted.contains(&id) {
+            continue;
+        }
+        if content_filter {
+            let c = g.call(id);
+            let q = search.as_deref().map(str::trim).unwrap_or("");
+            let start = datetime(c.start);
+            let ok = src.as_ref().is_none_or(|s| like(&c.src, s))
+                && dst.as_ref().is_none_or(|s| like(&c.dst, s))
+                && did.as_ref().is_none_or(|s| like(&c.did, s))
+                && disp.as_ref().is_none_or(|s| c.disposition == s)
+                && linked.as_ref().is_none_or(|s| *s == g.linkedid(id))
+                && from_text
+                    .as_ref()
+                    .is_none_or(|f| start.as_str() >= f.as_str())
+                && to_text
+                    .as_ref()
+                    .is_none_or(|t| start.as_str() <= t.as_str())
+                && (q.is_empty()
+                    || like(&c.src, q)
+                    || like(&c.dst, q)
+                    || like(&c.did, q)
+                    || search_exts.iter().any(|e| *e == c.src || *e == c.dst));
+            if !ok {
+                continue;
+            }
+        }
+        matches.push(id);
+    }
+
+    let order = |keyed: &mut Vec<(SortKey, u64)>| {
+        keyed.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
+        if desc {
+            keyed.reverse();
+        }
+    };
+    let (total, items, last_id): (usize, Vec<String>, Option<u64>) = if grouped {
+        // Groups by linkedid, ordered by MAX(sort field) of their matching records.
+        let mut groups: Vec<(SortKey, u64)> = Vec::new();
+        for id in &matches {
+            let head = CdrGenerator::head_of(*id);
+            let key = sort_key(g, *id, &sort);
+            match groups.last_mut() {
+                Some((k, h)) if *h == head => *k = (*k).clone().max(key),
+                _ => groups.push((key, head)),
+            }
+        }
+        order(&mut groups);
+        let mut last = None;
+        let page: Vec<String> = groups
+            .iter()
+            .skip(offset)
+            .take(limit)
+            .map(|(_, head)| {
+                let (text, l) = group_text(g, *head, max, &deleted, &names, &sort, desc);
+                last = l;
+                text
+            })
+            .collect();
+        (groups.len(), page, last)
+    } else {
+        let mut keyed: Vec<(SortKey, u64)> = matches
+            .iter()
+            .map(|id| (sort_key(g, *id, &sort), *id))
+            .collect();
+        order(&mut keyed);
+        let page: Vec<u64> = keyed
+            .iter()
+            .skip(offset)
+            .take(limit)
+            .map(|(_, id)| *id)
+            .collect();
+        (
+            keyed.len(),
+            page.iter().map(|id| g.record_text(*id, &names)).collect(),
+            page.last().copied(),
+        )
+    };
+    let mut data = JsonObject::new();
+    data.raw("records", &format!("[{}]", items.join(",")));
+    let mut p = JsonObject::new();
+    p.num("total", total as i64);
+    p.num("limit", limit as i64);
+    p.num("offset", offset as i64);
+    p.raw(
+        "hasMore",
+        if offset.saturating_add(limit) < total {
+            "true"
+        } else {
+            "false"
+        },
+    );
+    p.raw(
+        "lastId",
+        &last_id.map_or("null".to_string(), |i| i.to_string()),
+    );
+    data.raw("pagination", &p.finish());
+    let mut r = call.ok(json!([]));
+    r.data_raw = Some(data.finish());
+    r
+}
+
+/// One group of `GetListAction::groupByLinkedId()` as JSON text, and the id of its last record.
+fn group_text(
+    g: &CdrGenerator,
+    head: u64,
+    max: u64,
+    deleted: &HashSet<u64>,
+    names: &dyn Fn(&str) -> String,
+    sort: &str,
+    desc: bool,
+) -> (String, Option<u64>) {
+    // Every record of the linkedid, whatever the filters (`linkedid IN (...)`).
+    let mut ids: Vec<u64> = vec![head];
+    if head < max && CdrGenerator::is_agent_leg(head + 1) {
+        ids.push(head + 1);
+    }
+    ids.retain(|i| !deleted.contains(i));
+    // The ORM query order decides the initial values of the group.
+    ids.sort_by(|a, b| {
+        sort_key(g, *a, sort)
+            .cmp(&sort_key(g, *b, sort))
+            .then(a.cmp(b))
+    });
+    if desc {
+        ids.reverse();
+    }
+    let sums: Vec<(u64, Summary)> = ids.iter().map(|id| (*id, g.summary(*id, names))).collect();
+    let Some((_, first)) = sums.first() else {
+        return ("{}".to_string(), None);
+    };
+    let (mut start, mut src, mut src_name) = (
+        first.start.clone(),
+        first.src.clone(),
+        first.src_name.clone(),
+    );
+    let (mut dst, mut did, mut disposition) =
+        (first.dst.clone(), first.did.clone(), first.disposition);
+    let (mut total_duration, mut total_billsec) = (0i64, 0i64);
+    for (_, r) in &sums {
+        if r.start < start {
+            start = r.start.clone();
+            src = r.src.clone();
+            src_name = r.src_name.clone();
+        }
+        if !r.did.is_empty() {
+            dst = r.did.clone();
+            did = r.did.clone();
+        }
+        total_duration += r.duration;
+        total_billsec += r.billsec;
+        if r.disposition == "ANSWERED" {
+            disposition = "ANSWERED";
+        }
+    }
+    // Records inside a group are sorted by start.
+    let mut by_start: Vec<&(u64, Summary)> = sums.iter().collect();
+    by_start.sort_by(|a, b| a.1.start.cmp(&b.1.start));
+    let last = by_start.last().map(|(id, _)| *id);
+    let records: Vec<String> = by_start
+        .iter()
+        .map(|(id, _)| g.record_text(*id, names))
+        .collect();
+    let mut o = JsonObject::new();
+    o.str("linkedid", &g.linkedid(head));
+    o.str("start", &start);
+    o.str("src_num", &src);
+    o.str("src_name", &src_name);
+    o.str("dst_num", &dst);
+    o.str("dst_name", &first.dst_name);
+    o.str("did", &did);
+    o.str("disposition", disposition);
+    o.num("totalDuration", total_duration);
+    o.num("totalBillsec", total_billsec);
+    o.raw("records", &format!("[{}]", records.join(",")));
+    (o.finish(), last)
+}

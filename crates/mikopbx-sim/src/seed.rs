@@ -1,0 +1,174 @@
+//! Seed data: a small office PBX with 50 employees on SIP extensions 201..=250 with mobile
+//! numbers, two call queues (one with an id ending in a hex letter, for the A–F quirk), an IVR
+//! menu, a conference room, two SIP trunks, a module and the general settings.
+//!
+//! Everything is deterministic so tests in every language can rely on it:
+//! extension `201` exists (type SIP), `299` is free, ids are numeric strings.
+
+use serde_json::{Value, json};
+
+use crate::state::{Employee, Store};
+
+/// Realistic full names of the 50 seeded employees (extension 201 + index).
+const NAMES: &[&str] = &[
+    "Alexey Ivanov",
+    "Maria Petrova",
+    "Ivan Smirnov",
+    "Olga Kuznetsova",
+    "Dmitry Popov",
+    "Anna Sokolova",
+    "Sergey Lebedev",
+    "Elena Kozlova",
+    "Nikolay Novikov",
+    "Tatiana Morozova",
+    "John Smith",
+    "Emily Johnson",
+    "Michael Williams",
+    "Sarah Brown",
+    "David Jones",
+    "Laura Miller",
+    "James Davis",
+    "Sophie Garcia",
+    "Robert Wilson",
+    "Julia Taylor",
+    "Pavel Volkov",
+    "Irina Fedorova",
+    "Andrey Mikhailov",
+    "Natalia Orlova",
+    "Thomas Anderson",
+    "Ekaterina Pavlova",
+    "Mikhail Semenov",
+    "Svetlana Egorova",
+    "Artem Vasiliev",
+    "Ksenia Nikolaeva",
+    "Daniel Moore",
+    "Olivia Martin",
+    "Christopher Clark",
+    "Emma Lewis",
+    "Matthew Walker",
+    "Grace Hall",
+    "Andrew Young",
+    "Chloe King",
+    "Joseph Wright",
+    "Hannah Scott",
+    "Roman Zakharov",
+    "Yulia Belova",
+    "Viktor Makarov",
+    "Alina Frolova",
+    "Denis Kovalev",
+    "Marina Zaitseva",
+    "Oleg Bogdanov",
+    "Daria Stepanova",
+    "Igor Titov",
+    "Polina Gusev",
+];
+
+/// The number of seeded employees.
+pub(crate) const EMPLOYEES: u64 = 50;
+
+/// Fill an empty store with the seed data.
+pub(crate) fn seed(store: &mut Store) {
+    for i in 0..EMPLOYEES {
+        let name = NAMES[i as usize % NAMES.len()];
+        let (first, last) = name.split_once(' ').unwrap_or((name, ""));
+        let number = (201 + i).to_string();
+        // Every employee has a mobile number (MikoPBX then also creates an EXTERNAL extension
+        // for it): Moscow-area mobile prefixes, digits only as the PBX stores them.
+        let prefix = ["7916", "7925", "7903", "7985", "7926"][i as usize % 5];
+        let mobile = format!("{prefix}{:07}", 5_550_000 + i * 37);
+        let id = store.next_user_id;
+        store.next_user_id += 1;
+        store.employees.insert(
+            id,
+            Employee {
+                id,
+                username: name.to_string(),
+                email: format!(
+                    "{}.{}@example.com",
+                    first.to_lowercase(),
+                    last.to_lowercase()
+                ),
+                number,
+                mobile_number: mobile.clone(),
+                mobile_dialstring: mobile,
+                sip_secret: format!("Sec{:08x}", (i + 1) * 2_654_435_761 % 0xffff_ffff),
+                sip_transport: "udp,tcp".into(),
+                sip_dtmfmode: "auto".into(),
+                sip_enable_recording: i % 5 != 4,
+                sip_networkfilterid: "none".into(),
+                fwd_ringlength: 45,
+                fwd_forwarding: String::new(),
+                fwd_forwardingonbusy: String::new(),
+                fwd_forwardingonunavailable: String::new(),
+            },
+        );
+    }
+    store.records.insert(
+        "call-queues".into(),
+        vec![
+            json!({"id": "QUEUE-1A2B3C41", "uniqid": "QUEUE-1A2B3C41", "name": "Sales", "extension": "2001",
+                   "strategy": "ringall", "seconds_to_ring_each_member": 15,
+                   "members": [{"extension": "201", "priority": 1}, {"extension": "202", "priority": 2},
+                               {"extension": "203", "priority": 3}],
+                   "timeout_extension": "", "moh_sound_id": "", "description": "Sales department"}),
+            json!({"id": "QUEUE-1A2B3C4D", "uniqid": "QUEUE-1A2B3C4D", "name": "Support", "extension": "2002",
+                   "strategy": "rrmemory", "seconds_to_ring_each_member": 20,
+                   "members": [{"extension": "210", "priority": 1}, {"extension": "211", "priority": 1}],
+                   "timeout_extension": "2000", "moh_sound_id": "", "description": "Technical support"}),
+        ],
+    );
+    store.records.insert(
+        "ivr-menu".into(),
+        vec![json!({"id": "IVR-5E0F1A22", "uniqid": "IVR-5E0F1A22", "name": "Main menu", "extension": "2000",
+                    "timeout": 7, "number_of_repeat": 3, "audio_message_id": "1", "timeout_extension": "201",
+                    "allow_enter_any_internal_extension": true,
+                    "actions": [{"digits": "1", "extension": "2001"}, {"digits": "2", "extension": "2002"}]})],
+    );
+    store.records.insert(
+        "conference-rooms".into(),
+        vec![json!({"id": "CONFERENCE-7C3D9E10", "uniqid": "CONFERENCE-7C3D9E10", "name": "Weekly meeting",
+                    "extension": "2100", "pinCode": "", "description": "Monday stand-up"})],
+    );
+    store.records.insert(
+        "sip-providers".into(),
+        vec![
+            json!({"id": "SIP-TRUNK-ABCDEF12", "uniqid": "SIP-TRUNK-ABCDEF12", "description": "Main trunk",
+                   "host": "sip.example.net", "username": "office", "port": 5060, "registration_type": "outbound",
+                   "transport": "udp", "disabled": false, "qualify": true, "dtmfmode": "auto", "networkfilterid": "none"}),
+            json!({"id": "SIP-TRUNK-ABCDEF1A", "uniqid": "SIP-TRUNK-ABCDEF1A", "description": "Backup trunk",
+                   "host": "backup.example.net", "username": "office2", "port": 5060, "registration_type": "inbound",
+                   "transport": "tcp", "disabled": false, "qualify": true, "dtmfmode": "rfc4733", "networkfilterid": "none"}),
+        ],
+    );
+    store.records.insert(
+        "modules".into(),
+        vec![json!({"id": "ModuleUsersUI", "uniqid": "ModuleUsersUI", "name": "Users UI", "version": "1.0.45",
+                    "developer": "MIKO", "disabled": "0", "description": "Web interface users and roles"})],
+    );
+    store.general_settings = general_settings();
+}
+
+/// A few well-known `PbxSettings` keys with their defaults (`PbxSettingsDefaultValuesTrait.php`).
+pub(crate) fn general_settings() -> Value {
+    json!({
+        "PBXName": "MikoPBX simulator",
+        "PBXDescription": "",
+        "PBXLanguage": "en-en",
+        "WebAdminLanguage": "en",
+        "WEBPort": "80",
+        "WEBHTTPSPort": "443",
+        "RedirectToHttps": "1",
+        "AMIEnabled": "1",
+        "AMIPort": "5038",
+        "AJAMEnabled": "1",
+        "AJAMPort": "8088",
+        "AJAMPortTLS": "8089",
+        "PBXFirewallEnabled": "1",
+        "PBXFail2BanEnabled": "1",
+        "PBXRateLimitEnabled": "1",
+        "APIQueueMaxLength": "50",
+        "APIRequestTTL": "35",
+        "PBXRecordCalls": "1",
+        "PBXInternalExtensionLength": "3"
+    })
+}

@@ -1,0 +1,363 @@
+//! The library entry point: [`Simulator::builder`] → [`SimulatorBuilder::start`] →
+//! [`RunningSimulator`].
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tokio_rustls::TlsAcceptor;
+
+use crate::app::{App, Config};
+use crate::auth::keys;
+use crate::clock::SimClock;
+use crate::faults::FaultControl;
+use crate::server::{ListenerKind, serve};
+use crate::state::{ApiKeyRecord, Store};
+use crate::{SimError, tls};
+
+/// How the simulator serves.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum TlsMode {
+    /// HTTPS with a fresh CA (in `ca.pem`) and a `localhost` / `127.0.0.1` / `::1` leaf.
+    #[default]
+    LocalCa,
+    /// HTTPS with a certificate shaped like MikoPBX's default one: self-signed, `CA:FALSE`, no
+    /// keyCertSign, a single SAN naming `hostname` (so connecting to 127.0.0.1 is a hostname
+    /// mismatch even when the certificate is trusted; pin it instead). `ca.pem` and
+    /// `server.pem` hold that certificate.
+    PbxDefault {
+        /// The one name in the certificate (e.g. `mikopbx`).
+        hostname: String,
+    },
+    /// Plain HTTP on the main address (a PBX with `RedirectToHttps=0`, for on-box tests).
+    PlainHttp,
+}
+
+/// Configures and starts a simulator. Obtain one with [`Simulator::builder`].
+#[derive(Debug, Clone)]
+pub struct SimulatorBuilder {
+    addr: SocketAddr,
+    http_addr: Option<SocketAddr>,
+    state_dir: Option<PathBuf>,
+    tls: TlsMode,
+    clock_scale: f64,
+    id_quirk: bool,
+    admin_password: String,
+    cdr_records: u64,
+}
+
+/// Namespace for [`Simulator::builder`].
+#[derive(Debug)]
+pub struct Simulator;
+
+impl Simulator {
+    /// A builder with the defaults: `127.0.0.1:0`, a temporary state dir, [`TlsMode::LocalCa`],
+    /// clock scale 1.0, the A–F ID quirk on, admin password `admin`, 100 000 CDR records.
+    pub fn builder() -> SimulatorBuilder {
+        SimulatorBuilder {
+            addr: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0),
+            http_addr: None,
+            state_dir: None,
+            tls: TlsMode::LocalCa,
+            clock_scale: 1.0,
+            id_quirk: true,
+            admin_password: "admin".into(),
+            cdr_records: 100_000,
+        }
+    }
+}
+
+impl SimulatorBuilder {
+    /// Address to listen on (`127.0.0.1:0` picks a free port).
+    pub fn addr(mut self, addr: SocketAddr) -> Self {
+        self.addr = addr;
+        self
+    }
+
+    /// Also listen with plain HTTP here; non-local clients get a 301 to the HTTPS address,
+    /// localhost is served (MikoPBX's `RedirectToHttps=1` port 80).
+    pub fn http_addr(mut self, addr: SocketAddr) -> Self {
+        self.http_addr = Some(addr);
+        self
+    }
+
+    /// Keep state in `dir` (created if needed); a restart with the same dir keeps API keys,
+    /// employees and other records. Default: a fresh temporary dir removed with the handle.
+    pub fn state_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.state_dir = Some(dir.into());
+        self
+    }
+
+    /// The certificate mode.
+    pub fn tls(mut self, mode: TlsMode) -> Self {
+        self.tls = mode;
+        self
+    }
+
+    /// Run rate-limit windows, bans, login-attempt windows and JWT lifetimes `scale` times
+    /// faster than real time (60.0 turns the 300 s ban into 5 s).
+    pub fn clock_scale(mut self, scale: f64) -> Self {
+        self.clock_scale = scale;
+        self
+    }
+
+    /// Reproduce the permission checker's A–F ID bug (default `true`).
+    pub fn id_quirk(mut self, on: bool) -> Self {
+        self.id_quirk = on;
+        self
+    }
+
+    /// The web admin password for `auth:login` as `admin` (default `admin`).
+    pub fn admin_password(mut self, password: impl Into<String>) -> Self {
+        self.admin_password = password.into();
+        self
+    }
+
+    /// How many call records the generator spreads over the last 365 days (default 100 000).
+    pub fn cdr_records(mut self, n: u64) -> Self {
+        self.cdr_records = n.max(1);
+        self
+    }
+
+    /// Generate certificates, load or seed the state, bind and start serving.
+    pub async fn start(self) -> Result<RunningSimulator, SimError> {
+        let (dir, temp) = match &self.state_dir {
+            Some(d) => {
+                std::fs::create_dir_all(d).map_err(|e| SimError::Io(d.clone(), e))?;
+                (d.clone(), None)
+            }
+            None => {
+                let t = tempfile::Builder::new()
+                    .prefix("mikopbx-sim-")
+                    .tempdir()
+                    .map_err(|e| SimError::Io(PathBuf::from("tempdir"), e))?;
+                (t.path().to_path_buf(), Some(t))
+            }
+        };
+        let mut store = Store::load_or_fresh(&dir);
+        let admin_key = ensure_admin_key(&dir, &mut store);
+        let control_token = crate::util::random_hex(16);
+        write(&dir.join("admin-key.txt"), &format!("{admin_key}\n"))?;
+        write(
+            &dir.join("control-token.txt"),
+            &format!("{control_token}\n"),
+        )?;
+
+        let identity = match &self.tls {
+            TlsMode::LocalCa => Some(tls::local_ca()?),
+            TlsMode::PbxDefault { hostname } => Some(tls::pbx_default(hostname)?),
+            TlsMode::PlainHttp => None,
+        };
+        match &identity {
+            Some(id) => {
+                write(&dir.join("ca.pem"), &id.trust_pem)?;
+                write(&dir.join("server.pem"), &id.leaf_pem)?;
+            }
+            None => {
+                let _ = std::fs::remove_file(dir.join("ca.pem"));
+                let _ = std::fs::remove_file(dir.join("server.pem"));
+            }
+        }
+
+        let listener = TcpListener::bind(self.addr)
+            .await
+            .map_err(|e| SimError::Bind(self.addr, e))?;
+        let local = listener
+            .local_addr()
+            .map_err(|e| SimError::Bind(self.addr, e))?;
+        let http_listener = match self.http_addr {
+            Some(a) => Some(
+                TcpListener::bind(a)
+                    .await
+                    .map_err(|e| SimError::Bind(a, e))?,
+            ),
+            None => None,
+        };
+        let http_local = match &http_listener {
+            Some(l) => Some(l.local_addr().map_err(|e| SimError::Bind(self.addr, e))?),
+            None => None,
+        };
+
+        store.save(&dir);
+        let faults = FaultControl::default();
+        let tls_on = identity.is_some();
+        let cfg = Config {
+            id_quirk: self.id_quirk,
+            admin_password: self.admin_password.clone(),
+            clock: SimClock::new(self.clock_scale),
+            https_port: tls_on.then_some(local.port()),
+            control_token: control_token.clone(),
+            persist_dir: Some(dir.clone()),
+        };
+        let app = Arc::new(App::new(cfg, store, self.cdr_records, faults.clone()));
+        let (tx, rx) = watch::channel(false);
+        let mut tasks = Vec::new();
+        let acceptor = identity
+            .as_ref()
+            .map(|i| TlsAcceptor::from(i.config.clone()));
+        tasks.push(tokio::spawn(serve(
+            listener,
+            acceptor,
+            app.clone(),
+            ListenerKind::Api { tls: tls_on },
+            rx.clone(),
+        )));
+        if let Some(l) = http_listener {
+            let kind = if tls_on {
+                ListenerKind::Redirect
+            } else {
+                ListenerKind::Api { tls: false }
+            };
+            tasks.push(tokio::spawn(serve(l, None, app.clone(), kind, rx.clone())));
+        }
+        let scheme = if tls_on { "https" } else { "http" };
+        Ok(RunningSimulator {
+            url: format!("{scheme}://{}", display_addr(local)),
+            http_url: http_local.map(|a| format!("http://{}", display_addr(a))),
+            ca_pem: identity.map(|i| i.trust_pem).unwrap_or_default(),
+            admin_key,
+            control_token,
+            state_dir: dir,
+            local,
+            faults,
+            shutdown: tx,
+            tasks,
+            _temp: temp,
+        })
+    }
+}
+
+fn display_addr(a: SocketAddr) -> String {
+    let ip = match a.ip() {
+        IpAddr::V4(v) if v.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(v) if v.is_unspecified() => IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    SocketAddr::new(ip, a.port()).to_string()
+}
+
+fn write(path: &Path, text: &str) -> Result<(), SimError> {
+    std::fs::write(path, text).map_err(|e| SimError::Io(path.to_path_buf(), e))
+}
+
+/// Reuse `admin-key.txt` when it still opens a full-permission key in the store; otherwise
+/// create a new full-permission key (its plaintext is only ever in `admin-key.txt`).
+fn ensure_admin_key(dir: &Path, store: &mut Store) -> String {
+    if let Ok(text) = std::fs::read_to_string(dir.join("admin-key.txt")) {
+        let key = text.trim().to_string();
+        if !key.is_empty()
+            && store
+                .api_keys
+                .iter()
+                .any(|k| k.full_permissions && keys::verify_key(&key, &k.key_hash))
+        {
+            return key;
+        }
+    }
+    let key = keys::generate_key();
+    let id = store.next_key_id.max(1);
+    store.next_key_id = id + 1;
+    store.api_keys.push(ApiKeyRecord {
+        id,
+        description: "mikopbx-sim admin key".into(),
+        key_hash: keys::hash_key(&key),
+        key_suffix: keys::key_suffix(&key),
+        key_display: keys::key_display(&key),
+        networkfilterid: "none".into(),
+        allowed_paths: serde_json::json!({}),
+        full_permissions: true,
+        created_at: chrono::Utc::now().format("%Y-%m-%d %H:%M:%S").to_string(),
+        last_used_at: None,
+    });
+    key
+}
+
+/// A running simulator. Dropping it stops the server (use [`RunningSimulator::shutdown`] to
+/// wait for that). Its `Debug` output leaves the admin key and control token out.
+pub struct RunningSimulator {
+    url: String,
+    http_url: Option<String>,
+    ca_pem: String,
+    admin_key: String,
+    control_token: String,
+    state_dir: PathBuf,
+    local: SocketAddr,
+    faults: FaultControl,
+    shutdown: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+    _temp: Option<tempfile::TempDir>,
+}
+
+impl std::fmt::Debug for RunningSimulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunningSimulator")
+            .field("url", &self.url)
+            .field("http_url", &self.http_url)
+            .field("state_dir", &self.state_dir)
+            .field("admin_key", &"<redacted>")
+            .finish_non_exhaustive()
+    }
+}
+
+impl RunningSimulator {
+    /// `https://127.0.0.1:PORT` (`http://` in [`TlsMode::PlainHttp`]), no trailing slash.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The plain-HTTP listener's URL, when [`SimulatorBuilder::http_addr`] was set.
+    pub fn http_url(&self) -> Option<&str> {
+        self.http_url.as_deref()
+    }
+
+    /// The PEM to trust: the CA ([`TlsMode::LocalCa`]) or the self-signed certificate itself
+    /// ([`TlsMode::PbxDefault`]); empty for [`TlsMode::PlainHttp`].
+    pub fn ca_pem(&self) -> &str {
+        &self.ca_pem
+    }
+
+    /// A `full_permissions` API key (64 lowercase hex characters).
+    pub fn admin_key(&self) -> &str {
+        &self.admin_key
+    }
+
+    /// The token the `/_sim/*` endpoints require in `X-Sim-Control`.
+    pub fn control_token(&self) -> &str {
+        &self.control_token
+    }
+
+    /// The state directory (holds `ca.pem`, `admin-key.txt`, `control-token.txt`, `state.json`).
+    pub fn state_dir(&self) -> &Path {
+        &self.state_dir
+    }
+
+    /// The bound address of the main listener.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local
+    }
+
+    /// The fault switches.
+    pub fn faults(&self) -> FaultControl {
+        self.faults.clone()
+    }
+
+    /// Stop serving and wait for the listeners to close.
+    pub async fn shutdown(mut self) {
+        let _ = self.shutdown.send(true);
+        for t in self.tasks.drain(..) {
+            let _ = t.await;
+        }
+    }
+}
+
+impl Drop for RunningSimulator {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}

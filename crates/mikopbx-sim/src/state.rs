@@ -1,0 +1,128 @@
+//! The simulator's data (what MikoPBX keeps in SQLite and Redis) and its persistence.
+//!
+//! Everything lives in memory behind one mutex; when the simulator has a state directory every
+//! change is written to `DIR/state.json` (write to a temporary file, then rename), so a restart
+//! with the same `--state-dir` keeps API keys, employees, records, refresh tokens, the JWT
+//! secret and the CDR anchor.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// One row of `m_ApiKeys` (mikopbx-api.md §2b). The plaintext key is never stored.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct ApiKeyRecord {
+    pub(crate) id: u64,
+    pub(crate) description: String,
+    /// `password_hash($key, PASSWORD_BCRYPT)`.
+    pub(crate) key_hash: String,
+    pub(crate) key_suffix: String,
+    pub(crate) key_display: String,
+    pub(crate) networkfilterid: String,
+    pub(crate) allowed_paths: Value,
+    pub(crate) full_permissions: bool,
+    pub(crate) created_at: String,
+    pub(crate) last_used_at: Option<String>,
+}
+
+/// An employee: a `m_Users` row plus its SIP extension (and mobile EXTERNAL extension).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Employee {
+    pub(crate) id: u64,
+    pub(crate) username: String,
+    pub(crate) email: String,
+    pub(crate) number: String,
+    pub(crate) mobile_number: String,
+    pub(crate) mobile_dialstring: String,
+    pub(crate) sip_secret: String,
+    pub(crate) sip_transport: String,
+    pub(crate) sip_dtmfmode: String,
+    pub(crate) sip_enable_recording: bool,
+    pub(crate) sip_networkfilterid: String,
+    pub(crate) fwd_ringlength: i64,
+    pub(crate) fwd_forwarding: String,
+    pub(crate) fwd_forwardingonbusy: String,
+    pub(crate) fwd_forwardingonunavailable: String,
+}
+
+/// A refresh token as `RedisTokenStorage` keeps it (under `sha256(token)`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct RefreshToken {
+    pub(crate) user_id: String,
+    pub(crate) role: String,
+    /// Simulated Unix time after which the token is gone (30-day TTL).
+    pub(crate) expires: f64,
+}
+
+/// All persistent data.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+pub(crate) struct Store {
+    /// PbxSettings `JWTSecret`: 64 hex characters.
+    pub(crate) jwt_secret: String,
+    pub(crate) api_keys: Vec<ApiKeyRecord>,
+    pub(crate) next_key_id: u64,
+    pub(crate) employees: BTreeMap<u64, Employee>,
+    pub(crate) next_user_id: u64,
+    /// Records of the other resources (call-queues, ivr-menu, …), by resource name.
+    pub(crate) records: BTreeMap<String, Vec<Value>>,
+    pub(crate) general_settings: Value,
+    pub(crate) refresh_tokens: HashMap<String, RefreshToken>,
+    /// Unix time the CDR generator counts back from (fixed at first start, then persisted).
+    pub(crate) cdr_anchor: i64,
+    /// CDR ids deleted through `DELETE /cdr/{id}`.
+    #[serde(default)]
+    pub(crate) cdr_deleted: Vec<u64>,
+}
+
+impl Store {
+    /// A fresh, seeded store.
+    pub(crate) fn fresh() -> Store {
+        let mut s = Store {
+            jwt_secret: crate::util::random_hex(32),
+            next_key_id: 1,
+            next_user_id: 1,
+            cdr_anchor: chrono::Utc::now().timestamp(),
+            ..Store::default()
+        };
+        crate::seed::seed(&mut s);
+        s
+    }
+
+    /// Load `DIR/state.json` if it exists and parses; otherwise a fresh store.
+    pub(crate) fn load_or_fresh(dir: &Path) -> Store {
+        match std::fs::read(state_file(dir)) {
+            Ok(bytes) => match serde_json::from_slice::<Store>(&bytes) {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::warn!("state.json unreadable ({e}); starting from seed data");
+                    Store::fresh()
+                }
+            },
+            Err(_) => Store::fresh(),
+        }
+    }
+
+    /// Write the store to `DIR/state.json` atomically. Errors are logged, never fatal.
+    pub(crate) fn save(&self, dir: &Path) {
+        let path = state_file(dir);
+        let tmp = dir.join("state.json.tmp");
+        let result = serde_json::to_vec(self)
+            .map_err(std::io::Error::other)
+            .and_then(|bytes| std::fs::write(&tmp, bytes))
+            .and_then(|()| std::fs::rename(&tmp, &path));
+        if let Err(e) = result {
+            tracing::warn!("could not persist state to {}: {e}", path.display());
+        }
+    }
+
+    /// The employee owning SIP extension `number`.
+    pub(crate) fn employee_by_number(&self, number: &str) -> Option<&Employee> {
+        self.employees.values().find(|e| e.number == number)
+    }
+}
+
+fn state_file(dir: &Path) -> PathBuf {
+    dir.join("state.json")
+}
