@@ -1,1 +1,82 @@
-fn main() {}
+//! `mikopbx`: the command-line face of the MikoPBX SDK.
+//!
+//! - `mikopbx demo`: the SDK's promises shown against an in-process simulator.
+//! - `mikopbx doctor`: can this machine use this PBX with this key? (reachability, TLS and the
+//!   fingerprint to pin, key validity, per-resource access, network filter).
+//! - `mikopbx sim`: the simulator, with the same flags as `mikopbx-sim`.
+//! - `mikopbx operations`: which permission each SDK call needs; `mikopbx minimal OP…`: the
+//!   `allowed_paths` an integration needs.
+
+mod demo;
+mod doctor;
+mod sim;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "mikopbx",
+    version,
+    about = "MikoPBX SDK tools: demo, doctor, simulator"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Show the SDK against an in-process simulator (no PBX needed).
+    Demo,
+    /// Check that this machine can use a PBX with a key (MIKOPBX_* variables or flags).
+    Doctor(doctor::DoctorArgs),
+    /// Run the MikoPBX simulator (same flags as `mikopbx-sim`).
+    Sim(sim::SimArgs),
+    /// Print which permission every SDK operation needs (Markdown table).
+    Operations,
+    /// Print the least-privilege `allowed_paths` for a list of operations (e.g. extensions.list cdr.list).
+    Minimal {
+        /// Operation names from `mikopbx operations`.
+        #[arg(required = true)]
+        ops: Vec<String>,
+    },
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    init_tracing();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Demo => demo::run().await,
+        Command::Doctor(args) => doctor::run(args).await,
+        Command::Sim(args) => sim::run(args).await,
+        Command::Operations => {
+            print!("{}", mikopbx::operations::markdown_table());
+            ExitCode::SUCCESS
+        }
+        Command::Minimal { ops } => match mikopbx::operations::find_all(&ops) {
+            Ok(specs) => {
+                let p = mikopbx::Permissions::minimal_for(&specs);
+                let json = serde_json::to_string_pretty(&p.to_allowed_paths())
+                    .unwrap_or_else(|_| "{}".into());
+                println!("{json}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                ExitCode::from(2)
+            }
+        },
+    }
+}

@@ -1,0 +1,112 @@
+//! The API key as a secret type.
+//!
+//! The key never appears in `Debug`, `Display`, logs or error messages: the most either prints is
+//! `ApiKey(abcde…vwxyz)`, the same five-and-five the PBX shows in System → API Keys.
+
+use secrecy::{ExposeSecret, SecretString};
+
+/// A MikoPBX API key (the Bearer token). Cloning keeps it secret; dropping zeroizes it.
+#[derive(Clone)]
+pub struct ApiKey(SecretString);
+
+impl ApiKey {
+    /// Wraps a key string. Surrounding whitespace (a trailing newline from a file) is removed.
+    pub fn new(key: impl Into<String>) -> Self {
+        let key: String = key.into();
+        let trimmed = key.trim();
+        if trimmed.len() == key.len() {
+            ApiKey(SecretString::from(key))
+        } else {
+            ApiKey(SecretString::from(trimmed.to_owned()))
+        }
+    }
+
+    /// The key itself, for the `Authorization` header or to show once to the person who created it.
+    pub fn expose_secret(&self) -> &str {
+        self.0.expose_secret()
+    }
+
+    /// The server's `key_display` form: first 5 + `...` + last 5 characters, the whole key if it is
+    /// 15 characters or shorter (mikopbx-api.md §2b). Used to find the key's own record in `api-keys`.
+    pub fn key_display(&self) -> String {
+        let k = self.expose_secret();
+        let chars: Vec<char> = k.chars().collect();
+        if chars.len() <= 15 {
+            return k.to_owned();
+        }
+        let head: String = chars[..5].iter().collect();
+        let tail: String = chars[chars.len() - 5..].iter().collect();
+        format!("{head}...{tail}")
+    }
+
+    /// A redacted form safe to print: `abcde…vwxyz`, or `…` for keys too short to abbreviate.
+    pub fn redacted(&self) -> String {
+        let chars: Vec<char> = self.expose_secret().chars().collect();
+        if chars.len() < 32 {
+            return "…".to_owned();
+        }
+        let head: String = chars[..5].iter().collect();
+        let tail: String = chars[chars.len() - 5..].iter().collect();
+        format!("{head}…{tail}")
+    }
+
+    /// True when the key is empty (after trimming).
+    pub fn is_empty(&self) -> bool {
+        self.expose_secret().is_empty()
+    }
+}
+
+impl std::fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ApiKey({})", self.redacted())
+    }
+}
+
+impl std::fmt::Display for ApiKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ApiKey({})", self.redacted())
+    }
+}
+
+impl From<String> for ApiKey {
+    fn from(s: String) -> Self {
+        ApiKey::new(s)
+    }
+}
+
+impl From<&str> for ApiKey {
+    fn from(s: &str) -> Self {
+        ApiKey::new(s)
+    }
+}
+
+impl PartialEq for ApiKey {
+    fn eq(&self, other: &Self) -> bool {
+        // Constant-time enough for our use: keys are compared only in tests and key lookups.
+        let (a, b) = (
+            self.expose_secret().as_bytes(),
+            other.expose_secret().as_bytes(),
+        );
+        a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_and_display_never_show_the_key() {
+        let k = ApiKey::new("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+        assert_eq!(format!("{k:?}"), "ApiKey(01234…bcdef)");
+        assert_eq!(format!("{k}"), "ApiKey(01234…bcdef)");
+        assert_eq!(k.key_display(), "01234...bcdef");
+        let short = ApiKey::new("secret");
+        assert_eq!(format!("{short:?}"), "ApiKey(…)");
+    }
+
+    #[test]
+    fn trims_newlines() {
+        assert_eq!(ApiKey::new("abc\n").expose_secret(), "abc");
+    }
+}

@@ -1,0 +1,849 @@
+//! The [`Client`] and the one request path every operation goes through: pre-check, rate
+//! governor, send, decode, classify, retry, diagnose.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::time::Instant;
+
+use crate::auth::ApiKey;
+use crate::config::{ClientBuilder, RateLimit};
+use crate::envelope::{self, EXCERPT_CHARS, Envelope};
+use crate::error::{DenialOrigin, Error, excerpt};
+use crate::governor::Governor;
+use crate::operations::{HttpMethod, OperationSpec, ResponseShape};
+use crate::permissions::Permissions;
+use crate::retry::{RetryPolicy, parse_retry_after};
+use crate::transport::{self, TransportConfig};
+
+/// Largest response body accepted (a CDR page of 1000 records is well under 2 MB).
+const MAX_BODY: usize = 32 * 1024 * 1024;
+
+/// A MikoPBX REST API v3 client. Cheap to clone (an `Arc` inside); `Send + Sync`; every call is
+/// cancel-safe (dropping a future loses nothing but that call).
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    http: reqwest::Client,
+    base: String,
+    host: String,
+    key: Option<ApiKey>,
+    permissions: Option<Permissions>,
+    timeout: Duration,
+    retry: RetryPolicy,
+    governor: Option<Governor>,
+    source_is_localhost: bool,
+    source_desc: String,
+    diagnose: bool,
+    transport: TransportConfig,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.base)
+            .field("api_key", &self.inner.key)
+            .field("permissions", &self.inner.permissions)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a successful call returned.
+#[derive(Debug, Clone)]
+pub(crate) struct Reply {
+    pub status: u16,
+    pub envelope: Envelope,
+}
+
+enum Attempt {
+    Done(Reply),
+    Fail {
+        error: Error,
+        retryable: bool,
+        retry_after: Option<Duration>,
+    },
+}
+
+fn is_loopback_ip(ip: IpAddr) -> bool {
+    ip.is_loopback()
+}
+
+/// Only 127.0.0.1 and ::1 count as localhost for the PBX's network filter.
+fn is_pbx_localhost(ip: IpAddr) -> bool {
+    ip == IpAddr::from([127, 0, 0, 1]) || ip == IpAddr::from([0u16, 0, 0, 0, 0, 0, 0, 1])
+}
+
+impl Client {
+    /// A builder for the PBX at `base_url`.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), mikopbx::Error> {
+    /// use mikopbx::{ApiKey, Client};
+    /// let client = Client::builder("https://pbx.example.com")
+    ///     .api_key(ApiKey::new("0123…"))
+    ///     .build()?;
+    /// client.system().check_auth().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn builder(base_url: impl Into<String>) -> ClientBuilder {
+        ClientBuilder::new(base_url)
+    }
+
+    /// A client configured from `MIKOPBX_URL`, `MIKOPBX_API_KEY`, `MIKOPBX_CA_CERT`,
+    /// `MIKOPBX_CERT_SHA256`.
+    pub fn from_env() -> Result<Client, Error> {
+        ClientBuilder::from_env()?.build()
+    }
+
+    pub(crate) fn from_builder(b: ClientBuilder) -> Result<Client, Error> {
+        let raw = b.base_url.trim();
+        let url = url::Url::parse(raw).map_err(|e| {
+            Error::config(format!(
+                "invalid PBX URL {raw:?}: {e} (expected https://host[:port])"
+            ))
+        })?;
+        let host = url
+            .host()
+            .ok_or_else(|| Error::config(format!("the PBX URL {raw:?} has no host")))?;
+        let host_is_loopback = match &host {
+            url::Host::Ipv4(ip) => is_loopback_ip(IpAddr::V4(*ip)),
+            url::Host::Ipv6(ip) => is_loopback_ip(IpAddr::V6(*ip)),
+            url::Host::Domain(d) => {
+                let d = d.to_ascii_lowercase();
+                d == "localhost" || d.ends_with(".localhost")
+            }
+        };
+        match url.scheme() {
+            "https" => {}
+            "http" if host_is_loopback => {}
+            "http" => {
+                return Err(Error::InsecureTransport {
+                    detail: format!(
+                        "{raw} uses plain http:// to a non-loopback host, which would send the API key in clear text; use https:// (http:// is allowed only to 127.0.0.1/::1/localhost, for integrations running on the PBX itself)"
+                    ),
+                });
+            }
+            other => {
+                return Err(Error::config(format!(
+                    "unsupported URL scheme {other:?}; use https://host[:port]"
+                )));
+            }
+        }
+        if !(url.path().is_empty() || url.path() == "/") || url.query().is_some() {
+            return Err(Error::config(format!(
+                "give the PBX URL as scheme://host[:port] only (got {raw:?}); the client adds /pbxcore/api/v3/…"
+            )));
+        }
+        let base = url.origin().ascii_serialization();
+        let host_str = url.host_str().unwrap_or_default().to_owned();
+        let (source_is_localhost, source_desc) = match b.local_address {
+            Some(ip) => (is_pbx_localhost(ip), format!("{ip}")),
+            None if host_is_loopback => (true, "localhost".to_owned()),
+            None => (false, "a non-loopback address".to_owned()),
+        };
+        let user_agent = match &b.user_agent_suffix {
+            Some(s) if !s.trim().is_empty() => {
+                format!("mikopbx-rust/{} {}", env!("CARGO_PKG_VERSION"), s.trim())
+            }
+            _ => format!("mikopbx-rust/{}", env!("CARGO_PKG_VERSION")),
+        };
+        let transport = TransportConfig {
+            extra_roots: b.extra_roots.clone(),
+            pins: b.pins.clone(),
+            connect_timeout: b.connect_timeout,
+            local_address: b.local_address,
+            user_agent,
+        };
+        let http = transport::build_http_client(&transport, None)?;
+        let limit = b.rate_limit.unwrap_or(if source_is_localhost {
+            RateLimit::disabled()
+        } else {
+            RateLimit::default()
+        });
+        let governor = limit.is_enabled().then(|| Governor::new(limit));
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                base,
+                host: host_str,
+                key: b.api_key.filter(|k| !k.is_empty()),
+                permissions: b.permissions,
+                timeout: b.timeout,
+                retry: RetryPolicy::new(b.max_retries),
+                governor,
+                source_is_localhost,
+                source_desc,
+                diagnose: b.diagnose,
+                transport,
+            }),
+        })
+    }
+
+    /// `scheme://host[:port]` of the PBX.
+    pub fn base_url(&self) -> &str {
+        &self.inner.base
+    }
+
+    /// The key's known permissions, when given to the builder.
+    pub fn permissions(&self) -> Option<&Permissions> {
+        self.inner.permissions.as_ref()
+    }
+
+    /// Whether an API key is configured.
+    pub fn has_api_key(&self) -> bool {
+        self.inner.key.is_some()
+    }
+
+    /// Whether the PBX will see this client as localhost (127.0.0.1 or ::1).
+    pub fn is_localhost_source(&self) -> bool {
+        self.inner.source_is_localhost
+    }
+
+    /// Checks an operation against the known permissions without sending anything.
+    /// `Ok(())` when permissions are unknown.
+    pub fn check_permission(&self, op: &OperationSpec, id: Option<&str>) -> Result<(), Error> {
+        let Some(p) = &self.inner.permissions else {
+            return Ok(());
+        };
+        if op.public {
+            return Ok(());
+        }
+        if !p.allows(op) {
+            return Err(Error::PermissionDenied {
+                operation: Some(op.name.to_owned()),
+                status: None,
+                resource: op.resource,
+                required: op.access,
+                granted: p.access_for(op.resource),
+                origin: DenialOrigin::Local,
+            });
+        }
+        let path = op.path(id);
+        if !p.allows_request(op.method, &path) {
+            return Err(crate::diagnose::id_quirk_error(op, &path, None));
+        }
+        Ok(())
+    }
+
+    /// Runs one operation: pre-check, governor, send, classify, retry, diagnose.
+    pub(crate) async fn call(
+        &self,
+        op: &'static OperationSpec,
+        id: Option<&str>,
+        query: &[(String, String)],
+        body: Option<&Value>,
+    ) -> Result<Reply, Error> {
+        self.call_with(op, id, query, body, self.inner.diagnose)
+            .await
+    }
+
+    pub(crate) async fn call_with(
+        &self,
+        op: &'static OperationSpec,
+        id: Option<&str>,
+        query: &[(String, String)],
+        body: Option<&Value>,
+        diagnose: bool,
+    ) -> Result<Reply, Error> {
+        if op.needs_id() && id.is_none_or(|i| i.trim().is_empty()) {
+            return Err(Error::config(format!("{} needs an id", op.name)));
+        }
+        self.check_permission(op, id)?;
+        let path = op.path(id);
+        let deadline = Instant::now() + self.inner.timeout;
+        let result =
+            tokio::time::timeout_at(deadline, self.attempts(op, &path, query, body, deadline))
+                .await
+                .unwrap_or_else(|_| {
+                    Err(Error::Timeout {
+                        operation: None,
+                        after: self.inner.timeout,
+                    })
+                });
+        match result {
+            Err(Error::Unauthorized { .. }) if diagnose && self.inner.diagnose => {
+                let diagnosed = Box::pin(crate::diagnose::diagnose_401(self, op, &path)).await;
+                Err(diagnosed.with_operation(op.name))
+            }
+            other => other.map_err(|e| e.with_operation(op.name)),
+        }
+    }
+
+    async fn attempts(
+        &self,
+        op: &'static OperationSpec,
+        path: &str,
+        query: &[(String, String)],
+        body: Option<&Value>,
+        deadline: Instant,
+    ) -> Result<Reply, Error> {
+        let mut attempt: u32 = 0;
+        loop {
+            if let Some(g) = &self.inner.governor {
+                g.acquire().await;
+            }
+            match self.attempt_once(op, path, query, body, attempt).await {
+                Attempt::Done(reply) => return Ok(reply),
+                Attempt::Fail {
+                    error,
+                    retryable,
+                    retry_after,
+                } => {
+                    attempt += 1;
+                    if !retryable || attempt > self.inner.retry.max_retries {
+                        return Err(error);
+                    }
+                    let delay = self.inner.retry.delay(attempt, retry_after);
+                    if Instant::now() + delay >= deadline {
+                        return Err(error);
+                    }
+                    tracing::debug!(
+                        operation = op.name,
+                        attempt,
+                        delay_ms = delay.as_millis() as u64,
+                        error_kind = error.kind().as_str(),
+                        "retrying"
+                    );
+                    tokio::time::sleep(delay).await;
+                }
+            }
+        }
+    }
+
+    async fn attempt_once(
+        &self,
+        op: &'static OperationSpec,
+        path: &str,
+        query: &[(String, String)],
+        body: Option<&Value>,
+        attempt: u32,
+    ) -> Attempt {
+        let inner = &self.inner;
+        let mut url = format!("{}{}", inner.base, path);
+        if !query.is_empty() {
+            let mut qs = url::form_urlencoded::Serializer::new(String::new());
+            for (k, v) in query {
+                qs.append_pair(k, v);
+            }
+            url.push('?');
+            url.push_str(&qs.finish());
+        }
+        let method = match op.method {
+            HttpMethod::Get => reqwest::Method::GET,
+            HttpMethod::Head => reqwest::Method::HEAD,
+            HttpMethod::Post => reqwest::Method::POST,
+            HttpMethod::Put => reqwest::Method::PUT,
+            HttpMethod::Patch => reqwest::Method::PATCH,
+            HttpMethod::Delete => reqwest::Method::DELETE,
+        };
+        let mut req = inner
+            .http
+            .request(method, &url)
+            .header(reqwest::header::ACCEPT, "application/json");
+        if let Some(key) = &inner.key {
+            // bearer_auth marks the header sensitive: it is redacted from reqwest's Debug output.
+            req = req.bearer_auth(key.expose_secret());
+        }
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        let started = Instant::now();
+        let resp = match req.send().await {
+            Ok(r) => r,
+            Err(e) => return self.send_failure(op, &e, attempt, started),
+        };
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let body = match read_body(resp).await {
+            Ok(b) => b,
+            Err(mut detail) => {
+                tracing::debug!(operation = op.name, status, attempt, "answer cut off");
+                if !op.idempotent {
+                    detail.push_str(
+                        "; not retried because the PBX may have done the work (check before repeating)",
+                    );
+                }
+                return Attempt::Fail {
+                    error: Error::Decode {
+                        operation: None,
+                        status: Some(status),
+                        detail,
+                        excerpt: String::new(),
+                    },
+                    retryable: op.idempotent,
+                    retry_after: None,
+                };
+            }
+        };
+        tracing::debug!(
+            operation = op.name,
+            method = op.method.as_str(),
+            path,
+            status,
+            attempt,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "request"
+        );
+        self.classify_response(op, status, &headers, &body)
+    }
+
+    fn send_failure(
+        &self,
+        op: &'static OperationSpec,
+        e: &reqwest::Error,
+        attempt: u32,
+        started: Instant,
+    ) -> Attempt {
+        let host = &self.inner.host;
+        tracing::debug!(
+            operation = op.name,
+            attempt,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "request failed before an answer"
+        );
+        if let Some((kind, detail)) = transport::classify(e, host) {
+            return Attempt::Fail {
+                error: Error::Tls {
+                    operation: None,
+                    kind,
+                    detail,
+                },
+                retryable: false,
+                retry_after: None,
+            };
+        }
+        if e.is_connect() {
+            // Nothing was sent: safe to retry any operation.
+            return Attempt::Fail {
+                error: Error::Connect {
+                    operation: None,
+                    detail: format!(
+                        "could not connect to {}: {} (check the address, port and that the PBX's web interface is running)",
+                        self.inner.base,
+                        root_cause(e)
+                    ),
+                },
+                retryable: true,
+                retry_after: None,
+            };
+        }
+        if e.is_timeout() {
+            return Attempt::Fail {
+                error: Error::Timeout {
+                    operation: None,
+                    after: self.inner.timeout,
+                },
+                retryable: op.idempotent,
+                retry_after: None,
+            };
+        }
+        // The request may have reached the server (reset mid-way): retry only if harmless.
+        Attempt::Fail {
+            error: Error::Connect {
+                operation: None,
+                detail: format!(
+                    "the connection to {} broke during the request: {}{}",
+                    self.inner.base,
+                    root_cause(e),
+                    if op.idempotent {
+                        ""
+                    } else {
+                        "; not retried because the PBX may have done the work (check before repeating)"
+                    }
+                ),
+            },
+            retryable: op.idempotent,
+            retry_after: None,
+        }
+    }
+
+    fn classify_response(
+        &self,
+        op: &'static OperationSpec,
+        status: u16,
+        headers: &reqwest::header::HeaderMap,
+        body: &[u8],
+    ) -> Attempt {
+        let retry_after = headers
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_retry_after);
+        let env = envelope::parse(body);
+        let messages = env.as_ref().map(Envelope::all_messages).unwrap_or_default();
+        let fail = |error: Error, retryable: bool| Attempt::Fail {
+            error,
+            retryable,
+            retry_after,
+        };
+        match status {
+            200..=299 => match env {
+                Some(env) if env.result || status == 204 => Attempt::Done(Reply {
+                    status,
+                    envelope: env,
+                }),
+                Some(_) => fail(
+                    Error::Validation {
+                        operation: None,
+                        status: Some(status),
+                        messages,
+                    },
+                    false,
+                ),
+                None if body.is_empty() => Attempt::Done(Reply {
+                    status,
+                    envelope: Envelope {
+                        result: true,
+                        ..Default::default()
+                    },
+                }),
+                None => fail(
+                    Error::Decode {
+                        operation: None,
+                        status: Some(status),
+                        detail: "the body is not the JSON envelope".to_owned(),
+                        excerpt: excerpt(body, EXCERPT_CHARS),
+                    },
+                    false,
+                ),
+            },
+            301 | 302 | 303 | 307 | 308 => {
+                let location = headers
+                    .get(reqwest::header::LOCATION)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("")
+                    .to_owned();
+                let error = if location.starts_with("https://")
+                    && self.inner.base.starts_with("http://")
+                {
+                    let origin = url::Url::parse(&location)
+                        .map(|u| u.origin().ascii_serialization())
+                        .unwrap_or(location.clone());
+                    Error::InsecureTransport {
+                        detail: format!(
+                            "the PBX redirects plain HTTP to HTTPS (HTTP {status}); use the https URL directly: {origin}"
+                        ),
+                    }
+                } else {
+                    Error::config(format!(
+                        "the PBX answered HTTP {status} redirecting to {location:?}; redirects are not followed (a POST would turn into a GET): set the base URL to where the API really is"
+                    ))
+                };
+                fail(error, false)
+            }
+            401 => fail(
+                Error::Unauthorized {
+                    operation: None,
+                    status: Some(401),
+                    diagnosis: crate::diagnose::undiagnosed(),
+                },
+                false,
+            ),
+            403 => {
+                if env.is_none() {
+                    fail(
+                        Error::BlockedByFirewall {
+                            operation: None,
+                            status: Some(403),
+                            body: excerpt(body, EXCERPT_CHARS),
+                        },
+                        false,
+                    )
+                } else {
+                    // A JSON 403 is the ACL refusing a JWT role; for API keys the server uses 401.
+                    fail(
+                        Error::PermissionDenied {
+                            operation: None,
+                            status: Some(403),
+                            resource: op.resource,
+                            required: op.access,
+                            granted: None,
+                            origin: DenialOrigin::Server,
+                        },
+                        false,
+                    )
+                }
+            }
+            404 => {
+                let mut messages = messages;
+                // The router's own 404 (`success` instead of `result`): the endpoint is unknown.
+                if messages.iter().any(|m| m.starts_with("Endpoint not found")) {
+                    messages.push(
+                        "this PBX does not know the endpoint: the REST API v3 needs MikoPBX 2025.1 or newer".into(),
+                    );
+                }
+                fail(
+                    Error::NotFound {
+                        operation: None,
+                        status: Some(404),
+                        messages,
+                    },
+                    false,
+                )
+            }
+            409 => fail(
+                Error::Conflict {
+                    operation: None,
+                    status: Some(409),
+                    messages,
+                },
+                false,
+            ),
+            // A missing record often comes back as 422 without httpCode (§4): always so on a
+            // read by id (nothing else to reject); on other by-id calls when the (English)
+            // message says so. Translated messages on such calls stay Validation.
+            422 if op.needs_id()
+                && (op.method == HttpMethod::Get
+                    || messages
+                        .iter()
+                        .any(|m| m.to_ascii_lowercase().contains("not found"))) =>
+            {
+                fail(
+                    Error::NotFound {
+                        operation: None,
+                        status: Some(422),
+                        messages,
+                    },
+                    false,
+                )
+            }
+            // The PHP worker did not answer in time: nothing is known about the input.
+            400 if messages
+                .iter()
+                .any(|m| m.starts_with("Request timeout or worker not responding")) =>
+            {
+                fail(
+                    Error::ServiceBusy {
+                        operation: None,
+                        status: Some(400),
+                        retry_after,
+                    },
+                    // The worker may still do the work: only harmless calls are repeated.
+                    op.idempotent,
+                )
+            }
+            400 | 422 => fail(
+                Error::Validation {
+                    operation: None,
+                    status: Some(status),
+                    messages,
+                },
+                false,
+            ),
+            429 => fail(
+                Error::RateLimited {
+                    operation: None,
+                    status: Some(429),
+                    retry_after,
+                },
+                // Only worth it when the server says the wait is short; checked against the deadline.
+                op.idempotent && retry_after.is_some(),
+            ),
+            503 => fail(
+                Error::ServiceBusy {
+                    operation: None,
+                    status: Some(503),
+                    retry_after,
+                },
+                // MikoPBX answers 503 when its queue is full, before doing any work.
+                true,
+            ),
+            500 | 502 | 504 => fail(
+                Error::Server {
+                    operation: None,
+                    status,
+                    messages: if messages.is_empty() && env.is_none() && !body.is_empty() {
+                        vec![excerpt(body, EXCERPT_CHARS)]
+                    } else {
+                        messages
+                    },
+                },
+                op.idempotent,
+            ),
+            _ => fail(
+                Error::Server {
+                    operation: None,
+                    status,
+                    messages: if messages.is_empty() && env.is_none() && !body.is_empty() {
+                        vec![excerpt(body, EXCERPT_CHARS)]
+                    } else {
+                        messages
+                    },
+                },
+                false,
+            ),
+        }
+    }
+
+    /// Inspects the PBX's TLS certificate: the chain it presents (with SHA-256 fingerprints, the
+    /// value to pin) and whether this client's trust settings accept it. Sends only an
+    /// unauthenticated `system:ping`.
+    pub async fn inspect_tls(&self) -> TlsReport {
+        let recorder: transport::CertRecorder = Default::default();
+        let outcome =
+            match transport::build_http_client(&self.inner.transport, Some(recorder.clone())) {
+                Err(e) => Err(e),
+                Ok(http) => {
+                    let url = format!(
+                        "{}{}",
+                        self.inner.base,
+                        crate::operations::SYSTEM_PING.path(None)
+                    );
+                    let fut = http.get(&url).send();
+                    match tokio::time::timeout(self.inner.timeout, fut).await {
+                        Err(_) => Err(Error::Timeout {
+                            operation: Some("system.ping".into()),
+                            after: self.inner.timeout,
+                        }),
+                        Ok(Ok(_)) => Ok(()),
+                        Ok(Err(e)) => Err(match transport::classify(&e, &self.inner.host) {
+                            Some((kind, detail)) => Error::Tls {
+                                operation: Some("system.ping".into()),
+                                kind,
+                                detail,
+                            },
+                            None => Error::Connect {
+                                operation: Some("system.ping".into()),
+                                detail: root_cause(&e),
+                            },
+                        }),
+                    }
+                }
+            };
+        let chain = recorder.lock().map(|c| c.clone()).unwrap_or_default();
+        TlsReport {
+            certificates: chain
+                .into_iter()
+                .map(|der| CertificateInfo {
+                    sha256: transport::certificate_fingerprint(&der),
+                    der,
+                })
+                .collect(),
+            outcome,
+        }
+    }
+
+    pub(crate) fn source_desc(&self) -> &str {
+        &self.inner.source_desc
+    }
+
+    pub(crate) fn api_key(&self) -> Option<&ApiKey> {
+        self.inner.key.as_ref()
+    }
+}
+
+/// A certificate the server presented.
+#[derive(Clone, Debug)]
+pub struct CertificateInfo {
+    /// `AB:CD:…` SHA-256 of the DER certificate: what to pin.
+    pub sha256: String,
+    /// The DER bytes.
+    pub der: Vec<u8>,
+}
+
+/// Result of [`Client::inspect_tls`].
+#[derive(Debug)]
+pub struct TlsReport {
+    /// The chain as presented, leaf first (empty for plain http or when nothing was received).
+    pub certificates: Vec<CertificateInfo>,
+    /// Whether this client's trust settings accept it.
+    pub outcome: Result<(), Error>,
+}
+
+async fn read_body(mut resp: reqwest::Response) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    loop {
+        match resp.chunk().await {
+            Ok(Some(chunk)) => {
+                if out.len() + chunk.len() > MAX_BODY {
+                    return Err(format!("the answer is larger than {MAX_BODY} bytes"));
+                }
+                out.extend_from_slice(&chunk);
+            }
+            Ok(None) => return Ok(out),
+            Err(e) => {
+                return Err(format!(
+                    "the answer was cut off after {} bytes: {}",
+                    out.len(),
+                    root_cause(&e)
+                ));
+            }
+        }
+    }
+}
+
+/// The innermost message of an error chain (without secrets: reqwest errors carry the URL, which
+/// holds no key).
+pub(crate) fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut msg = e.to_string();
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        msg = s.to_string();
+        cur = s.source();
+    }
+    msg
+}
+
+/// The `data` of a list page and the totals the shape carries.
+pub(crate) struct ListPage {
+    pub items: Vec<Value>,
+    pub total: Option<u64>,
+    pub has_more: Option<bool>,
+}
+
+/// Splits a list response by its shape.
+pub(crate) fn split_list(shape: ResponseShape, data: Value) -> ListPage {
+    let as_u64 = |v: Option<&Value>| {
+        v.and_then(|v| match v {
+            Value::Number(n) => n.as_u64(),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        })
+    };
+    let array = |v: Option<Value>| match v {
+        Some(Value::Array(a)) => a,
+        Some(Value::Object(o)) => o.into_iter().map(|(_, v)| v).collect(),
+        _ => Vec::new(),
+    };
+    match (shape, data) {
+        (_, Value::Array(items)) => ListPage {
+            items,
+            total: None,
+            has_more: None,
+        },
+        (ResponseShape::RecordsTotal, Value::Object(mut o)) => ListPage {
+            total: as_u64(o.get("recordsTotal")).or(as_u64(o.get("recordsFiltered"))),
+            items: array(o.remove("data")),
+            has_more: None,
+        },
+        (ResponseShape::CdrRecords, Value::Object(mut o)) => {
+            let p = o.get("pagination").cloned().unwrap_or(Value::Null);
+            ListPage {
+                items: array(o.remove("records")),
+                total: as_u64(p.get("total")),
+                has_more: p.get("hasMore").map(envelope::truthy),
+            }
+        }
+        (_, Value::Object(mut o)) => {
+            let total = as_u64(o.get("total")).or(as_u64(o.get("recordsTotal")));
+            let items = o
+                .remove("items")
+                .or_else(|| o.remove("data"))
+                .or_else(|| o.remove("records"));
+            ListPage {
+                items: array(items),
+                total,
+                has_more: None,
+            }
+        }
+        _ => ListPage {
+            items: Vec::new(),
+            total: None,
+            has_more: None,
+        },
+    }
+}

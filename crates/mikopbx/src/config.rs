@@ -1,0 +1,290 @@
+//! Building a [`Client`]: the builder and `from_env`.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use rustls::pki_types::CertificateDer;
+
+use crate::auth::ApiKey;
+use crate::client::Client;
+use crate::error::Error;
+use crate::permissions::Permissions;
+use crate::transport;
+
+/// The client-side rate governor: a token bucket of `burst` tokens refilled at `count` per `period`.
+///
+/// MikoPBX's nginx allows 180 requests a minute plus a burst of 20 per address (200 per window,
+/// counted from the first request that *arrives*) and then bans the address for 300 s × 2ⁿ. The
+/// default, `per_minute(180)` with a burst of 10, keeps 10 requests of headroom: a bucket of 20
+/// would allow exactly 200 per window, and one slow request (say, the first TLS handshake) shifts
+/// nginx's window enough to count a 201st and get the address banned. On by default for
+/// non-loopback hosts (localhost is exempt on the PBX).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RateLimit {
+    pub(crate) count: u32,
+    pub(crate) period: Duration,
+    pub(crate) burst: u32,
+    pub(crate) enabled: bool,
+}
+
+impl RateLimit {
+    /// `count` requests per minute, burst 10.
+    pub fn per_minute(count: u32) -> Self {
+        RateLimit::new(count, Duration::from_secs(60), 10)
+    }
+
+    /// `count` requests per `period` with a bucket of `burst` (a scaled period is for tests
+    /// against a simulator with a scaled clock).
+    pub fn new(count: u32, period: Duration, burst: u32) -> Self {
+        RateLimit {
+            count: count.max(1),
+            period: if period.is_zero() {
+                Duration::from_millis(1)
+            } else {
+                period
+            },
+            burst: burst.max(1),
+            enabled: true,
+        }
+    }
+
+    /// Sets the bucket size.
+    pub fn burst(mut self, burst: u32) -> Self {
+        self.burst = burst.max(1);
+        self
+    }
+
+    /// No client-side limit.
+    pub fn disabled() -> Self {
+        RateLimit {
+            enabled: false,
+            ..RateLimit::default()
+        }
+    }
+
+    /// Whether the governor is on.
+    pub fn is_enabled(&self) -> bool {
+        self.enabled
+    }
+}
+
+impl Default for RateLimit {
+    /// 180 a minute, burst 10 (see the type's documentation for why not 20).
+    fn default() -> Self {
+        RateLimit {
+            count: 180,
+            period: Duration::from_secs(60),
+            burst: 10,
+            enabled: true,
+        }
+    }
+}
+
+/// Builds a [`Client`]. Start with [`Client::builder`] or [`ClientBuilder::from_env`].
+#[derive(Clone)]
+pub struct ClientBuilder {
+    pub(crate) base_url: String,
+    pub(crate) api_key: Option<ApiKey>,
+    pub(crate) extra_roots: Vec<CertificateDer<'static>>,
+    pub(crate) pins: Vec<[u8; 32]>,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) timeout: Duration,
+    pub(crate) max_retries: u32,
+    pub(crate) rate_limit: Option<RateLimit>,
+    pub(crate) local_address: Option<IpAddr>,
+    pub(crate) user_agent_suffix: Option<String>,
+    pub(crate) permissions: Option<Permissions>,
+    pub(crate) diagnose: bool,
+}
+
+impl std::fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("base_url", &self.base_url)
+            .field("api_key", &self.api_key)
+            .field("extra_roots", &self.extra_roots.len())
+            .field("pins", &self.pins.len())
+            .field("timeout", &self.timeout)
+            .field("max_retries", &self.max_retries)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientBuilder {
+    /// A builder for the PBX at `base_url` (`https://host[:port]`, optional trailing `/`).
+    pub fn new(base_url: impl Into<String>) -> Self {
+        ClientBuilder {
+            base_url: base_url.into(),
+            api_key: None,
+            extra_roots: Vec::new(),
+            pins: Vec::new(),
+            connect_timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(30),
+            max_retries: 2,
+            rate_limit: None,
+            local_address: None,
+            user_agent_suffix: None,
+            permissions: None,
+            diagnose: true,
+        }
+    }
+
+    /// From `MIKOPBX_URL`, `MIKOPBX_API_KEY`, `MIKOPBX_CA_CERT` (path to a PEM or DER file) and
+    /// `MIKOPBX_CERT_SHA256` (a pin).
+    pub fn from_env() -> Result<Self, Error> {
+        let url = std::env::var("MIKOPBX_URL")
+            .map_err(|_| Error::config("MIKOPBX_URL is not set (e.g. https://pbx.example.com)"))?;
+        let mut b = ClientBuilder::new(url);
+        if let Ok(key) = std::env::var("MIKOPBX_API_KEY")
+            && !key.trim().is_empty()
+        {
+            b = b.api_key(ApiKey::new(key));
+        }
+        if let Ok(path) = std::env::var("MIKOPBX_CA_CERT")
+            && !path.trim().is_empty()
+        {
+            let bytes = std::fs::read(path.trim()).map_err(|e| {
+                Error::config(format!("cannot read MIKOPBX_CA_CERT file {path:?}: {e}"))
+            })?;
+            b = b.trust_certificate(&bytes)?;
+        }
+        if let Ok(pin) = std::env::var("MIKOPBX_CERT_SHA256")
+            && !pin.trim().is_empty()
+        {
+            b = b.pin_certificate_sha256(&pin)?;
+        }
+        Ok(b)
+    }
+
+    /// The API key (sent as `Authorization: Bearer …`).
+    pub fn api_key(mut self, key: impl Into<ApiKey>) -> Self {
+        self.api_key = Some(key.into());
+        self
+    }
+
+    /// Also trust this CA or self-signed certificate (PEM, one or more blocks).
+    pub fn trust_certificate_pem(mut self, pem: impl AsRef<[u8]>) -> Result<Self, Error> {
+        let pem = pem.as_ref();
+        if !pem.windows(10).any(|w| w == b"-----BEGIN") {
+            return Err(Error::config(
+                "expected PEM (-----BEGIN CERTIFICATE-----); use trust_certificate_der for DER",
+            ));
+        }
+        self.extra_roots.extend(transport::parse_certificates(pem)?);
+        Ok(self)
+    }
+
+    /// Also trust this CA or self-signed certificate (DER).
+    pub fn trust_certificate_der(mut self, der: impl AsRef<[u8]>) -> Result<Self, Error> {
+        self.extra_roots
+            .push(CertificateDer::from(der.as_ref().to_vec()));
+        Ok(self)
+    }
+
+    /// Also trust a certificate given as PEM or DER (detected).
+    pub fn trust_certificate(mut self, bytes: impl AsRef<[u8]>) -> Result<Self, Error> {
+        self.extra_roots
+            .extend(transport::parse_certificates(bytes.as_ref())?);
+        Ok(self)
+    }
+
+    /// Trust exactly the server certificate with this SHA-256 fingerprint, whatever name it carries
+    /// (`AB:CD:…` or plain hex). The TLS handshake is still verified with that certificate's key.
+    /// When a pin is set, CA trust is not consulted. May be called several times (rotation).
+    pub fn pin_certificate_sha256(mut self, fingerprint: &str) -> Result<Self, Error> {
+        self.pins.push(transport::parse_pin(fingerprint)?);
+        Ok(self)
+    }
+
+    /// Time allowed to open the TCP+TLS connection (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Total time allowed for a call, retries and waits included (default 30 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// How many times a call may be retried (default 2). Only idempotent operations are retried,
+    /// plus 503 "queue full", which the server answers before doing any work.
+    pub fn max_retries(mut self, retries: u32) -> Self {
+        self.max_retries = retries;
+        self
+    }
+
+    /// The client-side rate governor (default: on for non-loopback hosts, off for loopback).
+    pub fn rate_limit(mut self, limit: RateLimit) -> Self {
+        self.rate_limit = Some(limit);
+        self
+    }
+
+    /// Bind outgoing connections to this local address (e.g. `127.0.0.2`).
+    pub fn local_address(mut self, addr: IpAddr) -> Self {
+        self.local_address = Some(addr);
+        self
+    }
+
+    /// Appended to the User-Agent, e.g. `mikopbx-python/0.1.0`.
+    pub fn user_agent_suffix(mut self, suffix: impl Into<String>) -> Self {
+        self.user_agent_suffix = Some(suffix.into());
+        self
+    }
+
+    /// The key's known permissions (and network filter). Enables the local pre-check: a call the
+    /// key cannot make is refused before anything is sent, with the permission to grant.
+    pub fn permissions(mut self, permissions: Permissions) -> Self {
+        self.permissions = Some(permissions);
+        self
+    }
+
+    /// Whether an API key is set.
+    pub fn has_api_key(&self) -> bool {
+        self.api_key.is_some()
+    }
+
+    /// Whether a 401 triggers the diagnosis probes (default on).
+    pub fn diagnose_unauthorized(mut self, on: bool) -> Self {
+        self.diagnose = on;
+        self
+    }
+
+    /// Builds the client. Fails with `InsecureTransport` for `http://` to a non-loopback host and
+    /// with `Config` for a malformed URL.
+    pub fn build(self) -> Result<Client, Error> {
+        Client::from_builder(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builder_and_client_debug_hide_the_key() {
+        let key = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+        let b = ClientBuilder::new("https://127.0.0.1:8443").api_key(key);
+        assert!(!format!("{b:?}").contains(&key[5..59]));
+        let c = b.build().unwrap();
+        assert!(!format!("{c:?}").contains(&key[5..59]));
+    }
+
+    #[test]
+    fn governor_defaults_follow_the_source_address() {
+        let local = ClientBuilder::new("https://127.0.0.1").build().unwrap();
+        assert!(local.is_localhost_source());
+        let remote = ClientBuilder::new("https://127.0.0.1")
+            .local_address("127.0.0.2".parse().unwrap())
+            .build()
+            .unwrap();
+        assert!(!remote.is_localhost_source());
+        assert!(
+            !ClientBuilder::new("https://pbx.example.com")
+                .build()
+                .unwrap()
+                .is_localhost_source()
+        );
+    }
+}

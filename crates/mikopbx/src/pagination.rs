@@ -1,0 +1,233 @@
+//! Lazy, typed pagers over every list shape.
+//!
+//! A [`Pager`] fetches one page at a time (memory bounded by one page), whatever the shape: bare
+//! arrays without a total (stop at a short page), employees' `recordsTotal`, CDR's
+//! `pagination.hasMore/lastId`, or `items/total`. The CDR pager also keeps a checkpoint (the
+//! highest record id seen) from which a later export can resume.
+
+use std::collections::VecDeque;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use futures_util::Stream;
+use serde::de::DeserializeOwned;
+
+use crate::client::{Client, split_list};
+use crate::envelope::typed;
+use crate::error::Error;
+use crate::operations::OperationSpec;
+
+/// A lazy sequence of pages of `T`.
+pub struct Pager<T> {
+    client: Client,
+    op: &'static OperationSpec,
+    query: Vec<(String, String)>,
+    page_size: u32,
+    offset: u64,
+    max_items: Option<u64>,
+    yielded: u64,
+    done: bool,
+    total: Option<u64>,
+    keyset: Option<Keyset<T>>,
+    filter: Option<Keep<T>>,
+    _t: PhantomData<fn() -> T>,
+}
+
+/// A client-side filter on items.
+type Keep<T> = Arc<dyn Fn(&T) -> bool + Send + Sync>;
+
+/// Keyset paging by record id (CDR): each page asks for ids after the last one seen.
+struct Keyset<T> {
+    param: &'static str,
+    id_of: fn(&T) -> i64,
+    after: Option<i64>,
+}
+
+impl<T> std::fmt::Debug for Pager<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pager")
+            .field("operation", &self.op.name)
+            .field("page_size", &self.page_size)
+            .field("offset", &self.offset)
+            .field("done", &self.done)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T: DeserializeOwned> Pager<T> {
+    pub(crate) fn new(
+        client: Client,
+        op: &'static OperationSpec,
+        query: Vec<(String, String)>,
+        page_size: u32,
+        max_items: Option<u64>,
+    ) -> Self {
+        Pager {
+            client,
+            op,
+            query,
+            page_size: page_size.clamp(1, 1000),
+            offset: 0,
+            max_items,
+            yielded: 0,
+            done: max_items == Some(0),
+            total: None,
+            keyset: None,
+            filter: None,
+            _t: PhantomData,
+        }
+    }
+
+    /// Keeps only items passing `keep`, for filters the server documents but ignores.
+    pub(crate) fn with_filter(mut self, keep: impl Fn(&T) -> bool + Send + Sync + 'static) -> Self {
+        self.filter = Some(Arc::new(keep));
+        self
+    }
+
+    pub(crate) fn with_keyset(
+        mut self,
+        param: &'static str,
+        id_of: fn(&T) -> i64,
+        after: Option<i64>,
+    ) -> Self {
+        self.keyset = Some(Keyset {
+            param,
+            id_of,
+            after,
+        });
+        self
+    }
+
+    /// The next page, or `None` when the list is exhausted. A page is never empty: when a
+    /// client-side filter empties a server page, the next one is fetched.
+    pub async fn next_page(&mut self) -> Result<Option<Vec<T>>, Error> {
+        loop {
+            match self.fetch_page().await? {
+                Some(items) if items.is_empty() && !self.done => continue,
+                Some(items) if items.is_empty() => return Ok(None),
+                other => return Ok(other),
+            }
+        }
+    }
+
+    /// One request: the next server page (possibly emptied by the filter).
+    async fn fetch_page(&mut self) -> Result<Option<Vec<T>>, Error> {
+        if self.done {
+            return Ok(None);
+        }
+        let mut limit = u64::from(self.page_size);
+        if let Some(max) = self.max_items {
+            limit = limit.min(max.saturating_sub(self.yielded));
+        }
+        let mut query = self.query.clone();
+        query.push(("limit".into(), limit.to_string()));
+        match &self.keyset {
+            Some(Keyset {
+                param,
+                after: Some(after),
+                ..
+            }) => {
+                query.push(((*param).into(), after.to_string()));
+                query.push(("offset".into(), "0".into()));
+            }
+            _ => query.push(("offset".into(), self.offset.to_string())),
+        }
+        let reply = match self.client.call(self.op, None, &query, None).await {
+            Ok(r) => r,
+            Err(e) => {
+                // A failed page can be retried by calling next_page again: state is unchanged.
+                return Err(e);
+            }
+        };
+        let status = reply.status;
+        let page = split_list(self.op.shape, reply.envelope.data);
+        if page.total.is_some() {
+            self.total = page.total;
+        }
+        let fetched = page.items.len() as u64;
+        let mut items = Vec::with_capacity(page.items.len());
+        for raw in page.items {
+            items.push(typed::<T>(raw, self.op.name, status)?);
+        }
+        if let Some(ks) = &mut self.keyset {
+            // Keep only records after the checkpoint, whatever the server's bound semantics.
+            if let Some(after) = ks.after {
+                items.retain(|i| (ks.id_of)(i) > after);
+            }
+            if let Some(max_id) = items.iter().map(|i| (ks.id_of)(i)).max() {
+                ks.after = Some(ks.after.map_or(max_id, |a| a.max(max_id)));
+            }
+        }
+        if let Some(keep) = &self.filter {
+            items.retain(|i| keep(i));
+        }
+        if let Some(max) = self.max_items {
+            items.truncate(max.saturating_sub(self.yielded) as usize);
+        }
+        self.offset += fetched;
+        self.yielded += items.len() as u64;
+        let exhausted = fetched < limit
+            || fetched == 0
+            || page.has_more == Some(false)
+            || self
+                .total
+                .is_some_and(|t| self.offset >= t && self.keyset.is_none())
+            || self.max_items.is_some_and(|m| self.yielded >= m)
+            || (self.keyset.is_some() && items.is_empty());
+        if exhausted {
+            self.done = true;
+        }
+        if items.is_empty() && self.done {
+            return Ok(None);
+        }
+        Ok(Some(items))
+    }
+
+    /// The total the server reported, when the list shape has one.
+    pub fn total(&self) -> Option<u64> {
+        self.total
+    }
+
+    /// The highest record id seen so far (CDR pagers): pass it as `resume_after` to continue later.
+    pub fn checkpoint(&self) -> Option<i64> {
+        self.keyset.as_ref().and_then(|k| k.after)
+    }
+
+    /// Whether the last page has been fetched.
+    pub fn is_done(&self) -> bool {
+        self.done
+    }
+
+    /// Fetches every remaining item into a vector (for small lists).
+    pub async fn collect_all(mut self) -> Result<Vec<T>, Error> {
+        let mut out = Vec::new();
+        while let Some(page) = self.next_page().await? {
+            out.extend(page);
+        }
+        Ok(out)
+    }
+}
+
+impl<T: DeserializeOwned + Send + 'static> Pager<T> {
+    /// The items one by one, fetching pages lazily. After an error the stream ends.
+    pub fn into_stream(self) -> impl Stream<Item = Result<T, Error>> + Send + 'static {
+        futures_util::stream::unfold(
+            (self, VecDeque::new(), false),
+            |(mut pager, mut buf, failed)| async move {
+                if failed {
+                    return None;
+                }
+                loop {
+                    if let Some(item) = buf.pop_front() {
+                        return Some((Ok(item), (pager, buf, false)));
+                    }
+                    match pager.next_page().await {
+                        Ok(Some(items)) => buf.extend(items),
+                        Ok(None) => return None,
+                        Err(e) => return Some((Err(e), (pager, buf, true))),
+                    }
+                }
+            },
+        )
+    }
+}
