@@ -168,9 +168,18 @@ def test_api_keys_lifecycle(client: mikopbx.Client, sim: Simulator) -> None:
             with pytest.raises((mikopbx.PermissionDeniedError, mikopbx.AuthenticationError)):
                 crm.employees.get("1")
 
-        updated = client.api_keys.update(info.id, description="py-crm-2", permissions="full", network="any")
+        updated = client.api_keys.update(
+            info.id, description="py-crm-2", permissions="full", network="localhost"
+        )
         assert updated.description == "py-crm-2"
         assert client.api_keys.get(info.id).full_permissions is True
+
+        # MikoPBX cannot lift a network filter over REST ("none" becomes NULL, and its update
+        # keeps the old value when the new one is NULL): the SDK says so instead of pretending.
+        with pytest.raises(mikopbx.ServerError) as lifted:
+            client.api_keys.update(info.id, description="py-crm-3", permissions="full", network="any")
+        assert "network" in str(lifted.value)
+        assert client.api_keys.get(info.id).networkfilterid == "localhost"
     finally:
         client.api_keys.delete(info.id)
     with mikopbx.Client(sim.url, api_key=key, ca_cert=sim.ca_path) as revoked:

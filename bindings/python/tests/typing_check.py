@@ -52,7 +52,7 @@ def use_sync(url: str, key: str, ca: str) -> List[str]:
             description="typed", key=new_key, permissions=perms, network="localhost"
         )
         keys: List[mikopbx.ApiKeyInfo] = list(c.api_keys.list())
-        c.api_keys.update(created_key.id, description="typed 2", permissions="full", network="any")
+        c.api_keys.update(created_key.id, description="typed 2", permissions="full", network="localhost")
         seen.append(c.api_keys.get(created_key.id).description + str(len(keys)))
         c.api_keys.delete(created_key.id)
     try:

@@ -205,6 +205,13 @@ fn op_prefix(op: &Option<String>) -> String {
     }
 }
 
+fn validation_origin(status: &Option<u16>) -> String {
+    match status {
+        Some(s) => format!("rejected by the PBX (HTTP {s})"),
+        None => "invalid input, refused before sending".to_owned(),
+    }
+}
+
 fn status_suffix(status: &Option<u16>) -> String {
     match status {
         Some(s) => format!(" (HTTP {s})"),
@@ -323,8 +330,9 @@ pub enum Error {
         /// Server messages.
         messages: Vec<String>,
     },
-    /// The server rejected the input.
-    #[error("{}rejected by the PBX{}: {}", op_prefix(.operation), status_suffix(.status), join_messages(.messages))]
+    /// The input was rejected: by the server (`status` set), or by the client before sending
+    /// (`status` is `None`) where the server would silently mangle it instead of refusing it.
+    #[error("{}{}: {}", op_prefix(.operation), validation_origin(.status), join_messages(.messages))]
     Validation {
         /// Operation name.
         operation: Option<String>,
