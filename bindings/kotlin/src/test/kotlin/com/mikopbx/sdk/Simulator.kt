@@ -1,0 +1,109 @@
+package com.mikopbx.sdk
+
+import java.io.ByteArrayInputStream
+import java.net.URI
+import java.net.http.HttpClient
+import java.net.http.HttpRequest
+import java.net.http.HttpResponse
+import java.nio.file.Files
+import java.nio.file.Path
+import java.security.KeyStore
+import java.security.cert.CertificateFactory
+import java.time.Duration
+import java.util.concurrent.TimeUnit
+import javax.net.ssl.SSLContext
+import javax.net.ssl.TrustManagerFactory
+
+/**
+ * A running `mikopbx-sim` process (the binary cargo built), with its URL, CA, admin key and the
+ * run-time fault switches. [shared] is started once per JVM; tests that change global simulator
+ * state (bans) start their own with [start].
+ */
+class Simulator private constructor(
+    private val process: Process,
+    val stateDir: Path,
+    val url: String,
+) : AutoCloseable {
+    val caPem: String = Files.readString(stateDir.resolve("ca.pem"))
+    val adminKey: String = Files.readString(stateDir.resolve("admin-key.txt")).trim()
+    private val controlToken: String = Files.readString(stateDir.resolve("control-token.txt")).trim()
+
+    /** A client for this simulator with the admin key (or [key]), trusting its CA. */
+    fun builder(key: String = adminKey): ClientBuilder =
+        ClientBuilder(url).apiKey(key).trustCertificatePem(caPem)
+
+    fun client(key: String = adminKey): Client = builder(key).build()
+
+    /** `POST /_sim/faults` with a JSON body, e.g. `{"latency_ms": 2000}`. */
+    fun faults(json: String) = control("/_sim/faults", json)
+
+    /** `POST /_sim/reset`: clears rate-limit counters and bans. */
+    fun reset() = control("/_sim/reset", "{}")
+
+    private fun control(path: String, json: String) {
+        val request = HttpRequest.newBuilder(URI.create(url + path))
+            .header("X-Sim-Control", controlToken)
+            .header("Content-Type", "application/json")
+            .timeout(Duration.ofSeconds(10))
+            .POST(HttpRequest.BodyPublishers.ofString(json))
+            .build()
+        val response = http.send(request, HttpResponse.BodyHandlers.ofString())
+        check(response.statusCode() == 200) { "$path -> ${response.statusCode()} ${response.body()}" }
+    }
+
+    private val http: HttpClient by lazy {
+        val cert = CertificateFactory.getInstance("X.509")
+            .generateCertificate(ByteArrayInputStream(caPem.toByteArray()))
+        val store = KeyStore.getInstance(KeyStore.getDefaultType()).apply {
+            load(null, null)
+            setCertificateEntry("mikopbx-sim", cert)
+        }
+        val tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm()).apply { init(store) }
+        val ssl = SSLContext.getInstance("TLS").apply { init(null, tmf.trustManagers, null) }
+        HttpClient.newBuilder().sslContext(ssl).connectTimeout(Duration.ofSeconds(5)).build()
+    }
+
+    override fun close() {
+        process.destroy()
+        if (!process.waitFor(5, TimeUnit.SECONDS)) process.destroyForcibly()
+        stateDir.toFile().deleteRecursively()
+    }
+
+    companion object {
+        private val binary: String =
+            System.getProperty("mikopbx.sim") ?: System.getenv("MIKOPBX_SIM") ?: "../../target/debug/mikopbx-sim"
+
+        /** Starts a simulator on a free loopback port; waits for its "listening on" line. */
+        fun start(vararg extraArgs: String): Simulator {
+            require(Files.isExecutable(Path.of(binary))) { "simulator binary not found: $binary (cargo build -p mikopbx-sim)" }
+            val dir = Files.createTempDirectory("mikopbx-sim-")
+            val cmd = listOf(binary, "--addr", "127.0.0.1:0", "--state-dir", dir.toString()) + extraArgs
+            // Not INHERIT: a simulator outliving a crashed JVM would keep surefire waiting on the pipe.
+            val process = ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start()
+            val reader = process.inputStream.bufferedReader()
+            val deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30)
+            var url: String? = null
+            while (url == null && System.nanoTime() < deadline) {
+                val line = reader.readLine() ?: break
+                url = Regex("https?://[^\\s]+").find(line)?.value
+            }
+            if (url == null) {
+                process.destroyForcibly()
+                error("simulator did not print its URL")
+            }
+            // Keep draining stdout so the process never blocks on a full pipe.
+            Thread { reader.lineSequence().forEach { _ -> } }.apply { isDaemon = true }.start()
+            return Simulator(process, dir, url)
+        }
+
+        /**
+         * The simulator shared by every test class of this JVM. Like every scenario runner it
+         * stores localhost network filters as asked (a real PBX's REST API drops them, which the
+         * SDK refuses; see tests/README.md); everything else is the default, release-faithful sim.
+         */
+        val shared: Simulator by lazy {
+            start("--no-network-filter-quirk")
+                .also { sim -> Runtime.getRuntime().addShutdownHook(Thread { sim.close() }) }
+        }
+    }
+}

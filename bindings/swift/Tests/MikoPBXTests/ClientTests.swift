@@ -1,0 +1,210 @@
+import Foundation
+import MikoPBX
+import XCTest
+
+final class ClientTests: XCTestCase {
+    let sim = Simulator.shared
+
+    private func newKey(_ paths: [String: Access]?, network: NetworkFilter = .any) async throws -> String {
+        let admin = try sim.client()
+        let key = try await admin.apiKeys().generateKey()
+        _ = try await admin.apiKeys().create(description: "swift test", key: key, allowedPaths: paths, network: network)
+        return key.exposeSecret()
+    }
+
+    /// Runs `body`, which must throw a `MikoPbxError`, and returns it.
+    private func expectError(_ body: () async throws -> Void, file: StaticString = #filePath, line: UInt = #line) async -> MikoPbxError? {
+        do {
+            try await body()
+            XCTFail("expected an error", file: file, line: line)
+        } catch let error as MikoPbxError {
+            return error
+        } catch {
+            XCTFail("unexpected error type: \(error)", file: file, line: line)
+        }
+        return nil
+    }
+
+    func testPingCheckAuthAndSysinfo() async throws {
+        let client = try sim.client()
+        try await client.system().ping()
+        try await client.system().checkAuth()
+        let info = try await client.sysinfo().getInfo()
+        XCTAssertFalse(info.version.isEmpty, "\(info)")
+    }
+
+    func testExtensionByNumber() async throws {
+        let ext = try await sim.client().extensions().get(number: "201")
+        XCTAssertEqual(ext.number, "201")
+        XCTAssertEqual(ext.type, "SIP")
+    }
+
+    func testNextPageWalksEveryPage() async throws {
+        let pager = try sim.client().extensions().list(query: ExtensionQuery(type: "SIP", limit: 10))
+        var sizes: [Int] = []
+        while let page = try await pager.nextPage() {
+            sizes.append(page.count)
+            XCTAssertTrue(page.allSatisfy { $0.type == "SIP" })
+        }
+        // The core filters by type on its side too, so a page may hold fewer than 10.
+        XCTAssertTrue(sizes.count >= 5 && sizes.allSatisfy { $0 <= 10 } && sizes.reduce(0, +) >= 50, "\(sizes)")
+        let again = try await pager.nextPage()
+        XCTAssertNil(again)
+    }
+
+    func testAsyncSequenceOverEmployeesIsRestartable() async throws {
+        let items = try sim.client().employees().listItems(query: EmployeeQuery(limit: 7))
+        var count = 0
+        for try await _ in items { count += 1 }
+        XCTAssertGreaterThanOrEqual(count, 50)
+        let firstThree = try await items.collect(limit: 3)
+        XCTAssertEqual(firstThree.count, 3)
+    }
+
+    func testCdrCheckpoint() async throws {
+        let today = ISO8601DateFormatter.string(from: Date(), timeZone: .current, formatOptions: [.withFullDate])
+        let from = ISO8601DateFormatter.string(from: Date().addingTimeInterval(-30 * 86400), timeZone: .current, formatOptions: [.withFullDate])
+        let pager = try sim.client().cdr().list(query: CdrQuery(dateFrom: from, dateTo: today, pageSize: 50, maxItems: 120))
+        let records = try await pager.items.collect()
+        XCTAssertEqual(records.count, 120)
+        let checkpoint = await pager.checkpoint()
+        XCTAssertEqual(checkpoint, records.map(\.id).max())
+        let calls = try await sim.client().cdr().listCallsItems(query: CdrQuery(dateFrom: from, dateTo: today, maxItems: 30)).collect()
+        XCTAssertEqual(calls.count, 30)
+        XCTAssertTrue(calls.allSatisfy { call in !call.records.isEmpty && call.records.allSatisfy { $0.linkedid == call.linkedid } })
+    }
+
+    func testEmployeesCrud() async throws {
+        let api = try sim.client().employees()
+        let created = try await api.create(employee: NewEmployee(number: "2961", userUsername: "Swift Test", sipSecret: "Xk9mPq2vLr7t"))
+        XCTAssertEqual(created.number, "2961")
+        let patched = try await api.patch(id: created.id, patch: EmployeePatch(userUsername: "Swift Patched"))
+        XCTAssertEqual(patched.userUsername, "Swift Patched")
+        try await api.delete(id: created.id)
+        let error = await expectError { _ = try await api.get(id: created.id) }
+        XCTAssertEqual(error?.kind(), .notFound)
+    }
+
+    func testActiveCalls() async throws {
+        _ = try await sim.client().pbxStatus().activeCalls()
+    }
+
+    func testApiKeysAndTheKeyNeverPrints() async throws {
+        let admin = try sim.client()
+        let key = try await admin.apiKeys().generateKey()
+        let secret = key.exposeSecret()
+        XCTAssertEqual(secret.count, 64)
+        XCTAssertFalse(key.description.contains(secret))
+        XCTAssertFalse(String(reflecting: key).contains(secret))
+        let info = try await admin.apiKeys().create(description: "swift key", key: key, allowedPaths: ["extensions": .read], network: .any)
+        XCTAssertEqual(info.keyDisplay, key.keyDisplay())
+        let all = try await admin.apiKeys().listItems().collect()
+        XCTAssertTrue(all.contains { $0.id == info.id })
+        let builder = sim.builder(key: secret)
+        XCTAssertFalse(String(reflecting: builder).contains(secret))
+        let client = try builder.build()
+        XCTAssertFalse(String(reflecting: client).contains(secret))
+        try await admin.apiKeys().delete(id: info.id)
+        let error = await expectError { try await client.system().checkAuth() }
+        XCTAssertEqual(error?.kind(), .unauthorized)
+        XCTAssertFalse(error?.localizedDescription.contains(secret) ?? true)
+    }
+
+    func testMinimalPermissions() throws {
+        let needed = try minimalPermissions(operations: ["extensions.list", "cdr.list", "extensions.available"])
+        XCTAssertEqual(needed, ["/api/v3/extensions": "write", "/api/v3/cdr": "read"])
+    }
+
+    func testUntrustedCertificateIsTlsUnknownIssuer() async throws {
+        let client = try ClientBuilder(baseUrl: sim.url).apiKey(key: sim.adminKey).build()
+        let error = await expectError { try await client.system().ping() }
+        guard case let .Tls(msg, _, tlsKind)? = error else { return XCTFail("not a TLS error: \(String(describing: error))") }
+        XCTAssertEqual(tlsKind, .unknownIssuer)
+        // The human message, not a field dump.
+        XCTAssertEqual(error?.description, msg)
+        XCTAssertEqual(error?.localizedDescription, msg)
+        XCTAssertEqual(error?.kindName(), "tls")
+    }
+
+    func testMissingPermissionIsRefusedLocally() async throws {
+        let key = try await newKey(["employees": .read])
+        let client = try sim.builder(key: key).permissions(allowedPaths: ["employees": .read], network: nil).build()
+        let error = await expectError {
+            _ = try await client.employees().create(employee: NewEmployee(number: "2962", userUsername: "No", sipSecret: "Xk9mPq2vLr7t"))
+        }
+        guard case let .PermissionDenied(msg, _, _, _, resourceName, required, granted, origin)? = error else {
+            return XCTFail("not a permission error: \(String(describing: error))")
+        }
+        XCTAssertEqual(resourceName, "employees")
+        XCTAssertEqual(required, .write)
+        XCTAssertEqual(granted, .read)
+        XCTAssertEqual(origin, .local)
+        XCTAssertTrue(msg.contains("Grant Write"), msg)
+    }
+
+    func testMissingPermissionDiagnosedFromServer401() async throws {
+        let key = try await newKey(["employees": .read])
+        let error = await expectError {
+            _ = try await self.sim.client(key: key).employees().create(employee: NewEmployee(number: "2963", userUsername: "No", sipSecret: "Xk9mPq2vLr7t"))
+        }
+        guard case let .PermissionDenied(_, _, status, _, resourceName, required, _, origin)? = error else {
+            return XCTFail("not a permission error: \(String(describing: error))")
+        }
+        XCTAssertEqual(status, 401)
+        XCTAssertEqual(resourceName, "employees")
+        XCTAssertEqual(required, .write)
+        XCTAssertEqual(origin, .server)
+    }
+
+    func testLocalhostKeyFrom127002IsNetworkRestricted() async throws {
+        let paths: [String: Access] = ["extensions": .read]
+        let key = try await newKey(paths, network: .localhost)
+        let local = try await sim.client(key: key).extensions().get(number: "201")
+        XCTAssertEqual(local.number, "201")
+        let remote = try sim.builder(key: key).localAddress(address: "127.0.0.2").permissions(allowedPaths: paths, network: .localhost).build()
+        let error = await expectError { _ = try await remote.extensions().get(number: "201") }
+        XCTAssertEqual(error?.kind(), .networkRestricted, String(describing: error))
+        XCTAssertEqual(error?.httpStatus(), 401)
+    }
+
+    func testBogusKeyIsUnauthorized() async throws {
+        let bogus = String(repeating: "0123456789abcdef", count: 4)
+        let error = await expectError { try await self.sim.client(key: bogus).system().checkAuth() }
+        XCTAssertEqual(error?.kind(), .unauthorized)
+        XCTAssertFalse(error?.description.contains(bogus) ?? true)
+    }
+
+    func testInsecureTransportAndConfigErrors() {
+        XCTAssertThrowsError(try ClientBuilder(baseUrl: "http://pbx.example.invalid").apiKey(key: sim.adminKey).build()) { error in
+            XCTAssertEqual((error as? MikoPbxError)?.kind(), .insecureTransport)
+        }
+        XCTAssertThrowsError(try sim.builder().localAddress(address: "not-an-ip").build()) { error in
+            XCTAssertEqual((error as? MikoPbxError)?.kind(), .config)
+        }
+    }
+
+    func testNotFoundValidationAndFirewall() async throws {
+        let admin = try sim.client()
+        let notFound = await expectError { _ = try await admin.employees().patch(id: "999999", patch: EmployeePatch(userUsername: "Nobody")) }
+        XCTAssertEqual(notFound?.kind(), .notFound)
+        XCTAssertEqual(notFound?.httpStatus(), 404)
+        let invalid = await expectError {
+            _ = try await admin.employees().create(employee: NewEmployee(number: "1", userUsername: "Too Short", sipSecret: "Xk9mPq2vLr7t"))
+        }
+        XCTAssertEqual(invalid?.kind(), .validation)
+        // The release WAF checks the raw User-Agent (query values arrive percent-encoded).
+        let remote = try sim.builder().localAddress(address: "127.0.0.2").userAgentSuffix(suffix: "crm' or 1=1").build()
+        let waf = await expectError { _ = try await remote.extensions().get(number: "201") }
+        XCTAssertEqual(waf?.kind(), .blockedByFirewall)
+        XCTAssertEqual(waf?.httpStatus(), 403)
+    }
+
+    func testRateLimitFromARemoteAddress() async throws {
+        let own = try Simulator()
+        defer { own.stop() }
+        let remote = try own.builder().localAddress(address: "127.0.0.2").maxRetries(retries: 0).noRateLimit().build()
+        let error = await expectError { for _ in 0..<1000 { try await remote.system().ping() } }
+        XCTAssertEqual(error?.kind(), .rateLimited, String(describing: error))
+        XCTAssertEqual(error?.httpStatus(), 429)
+    }
+}
