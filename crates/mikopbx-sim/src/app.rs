@@ -16,6 +16,10 @@ use crate::state::Store;
 #[derive(Debug, Clone)]
 pub(crate) struct Config {
     pub(crate) id_quirk: bool,
+    /// Which unified-security.lua the WAF reproduces (release tag by default).
+    pub(crate) waf: crate::nginx::WafMode,
+    /// Store `networkfilterid: "localhost"` from REST as NULL, as the real server does.
+    pub(crate) network_filter_quirk: bool,
     pub(crate) admin_password: String,
     pub(crate) clock: SimClock,
     /// The HTTPS port the plain listener redirects to.

@@ -51,6 +51,14 @@ pub struct SimArgs {
     /// Number of generated call records over the last 365 days.
     #[arg(long, default_value_t = 100_000)]
     pub cdr_records: u64,
+    /// Reproduce MikoPBX develop's WAF (after release 2026.1.223): also scans POST/PUT/PATCH
+    /// bodies, so e.g. a description "update CDR settings" gets the plain-text 403.
+    #[arg(long)]
+    pub develop_waf: bool,
+    /// Store `networkfilterid: "localhost"` sent to the api-keys endpoints as asked, instead of
+    /// reproducing the real REST API, which stores it as "no network filter".
+    #[arg(long)]
+    pub no_network_filter_quirk: bool,
 }
 
 /// Start the simulator, print `mikopbx-sim listening on <URL>` on stdout, serve until
@@ -69,7 +77,9 @@ pub async fn run(args: SimArgs) -> Result<(), SimError> {
         .clock_scale(args.clock_scale)
         .id_quirk(!args.no_id_quirk)
         .admin_password(args.admin_password)
-        .cdr_records(args.cdr_records);
+        .cdr_records(args.cdr_records)
+        .develop_waf(args.develop_waf)
+        .network_filter_quirk(!args.no_network_filter_quirk);
     if let Some(dir) = args.state_dir {
         builder = builder.state_dir(dir);
     }
@@ -88,7 +98,9 @@ pub async fn run(args: SimArgs) -> Result<(), SimError> {
         sim.state_dir().display()
     );
     wait_for_signal().await;
-    sim.shutdown().await;
+    // Bounded: a harness that sends SIGTERM must not wait on keep-alive clients or anything
+    // else still running in the runtime (ffi 21:22). Two seconds, then the process ends.
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(2), sim.shutdown()).await;
     Ok(())
 }
 
@@ -105,4 +117,24 @@ async fn wait_for_signal() {
         }
     }
     let _ = tokio::signal::ctrl_c().await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: SimArgs,
+    }
+
+    #[test]
+    fn audit_flags_parse_and_default_off() {
+        let cli = Cli::parse_from(["mikopbx-sim"]);
+        assert!(!cli.args.develop_waf && !cli.args.no_network_filter_quirk);
+        let cli = Cli::parse_from(["mikopbx-sim", "--develop-waf", "--no-network-filter-quirk"]);
+        assert!(cli.args.develop_waf && cli.args.no_network_filter_quirk);
+    }
 }

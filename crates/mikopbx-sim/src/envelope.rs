@@ -25,6 +25,10 @@ pub(crate) struct ApiResult {
     pub(crate) success: bool,
     pub(crate) data: Value,
     pub(crate) errors: Vec<String>,
+    /// `messages.error` as an object keyed by field (`BaseActionHelper::validateData()`
+    /// returns `[$field => $message]`, which actions assign to `messages['error']`); used
+    /// instead of `errors` when not empty.
+    pub(crate) keyed_errors: Vec<(String, String)>,
     pub(crate) warnings: Vec<String>,
     pub(crate) function: String,
     pub(crate) processor: String,
@@ -46,6 +50,7 @@ impl ApiResult {
             success: true,
             data,
             errors: Vec::new(),
+            keyed_errors: Vec::new(),
             warnings: Vec::new(),
             function: function.to_string(),
             processor: processor.to_string(),
@@ -78,11 +83,18 @@ impl ApiResult {
     }
 
     fn messages(&self) -> Value {
-        if self.errors.is_empty() && self.warnings.is_empty() {
+        if self.errors.is_empty() && self.keyed_errors.is_empty() && self.warnings.is_empty() {
             return json!([]);
         }
         let mut parts = Vec::new();
-        if !self.errors.is_empty() {
+        if !self.keyed_errors.is_empty() {
+            let fields: Vec<String> = self
+                .keyed_errors
+                .iter()
+                .map(|(k, v)| format!("{}:{}", to_json(&json!(k)), to_json(&json!(v))))
+                .collect();
+            parts.push(format!("\"error\":{{{}}}", fields.join(",")));
+        } else if !self.errors.is_empty() {
             parts.push(format!("\"error\":{}", to_json(&json!(self.errors))));
         }
         if !self.warnings.is_empty() {
@@ -143,7 +155,29 @@ impl ApiResult {
 }
 
 fn to_json(v: &Value) -> String {
-    php_escape(&serde_json::to_string(v).unwrap_or_else(|_| "null".to_string()))
+    let v = php_roundtrip(v.clone());
+    php_escape(&serde_json::to_string(&v).unwrap_or_else(|_| "null".to_string()))
+}
+
+/// `Http/Response::send()` decodes the content with `json_decode(..., true)` (objects become
+/// PHP arrays), merges `meta` in and encodes again, so every object that PHP then sees as a
+/// list goes out as a JSON array: an EMPTY object anywhere becomes `[]` (e.g. `allowed_paths`
+/// of a key without paths, which `createFromModel()` sets to `new stdClass()`), and so does an
+/// object whose keys are exactly "0", "1", … in order. Real source:
+/// src/PBXCoreREST/Http/Response.php:send.
+pub(crate) fn php_roundtrip(v: Value) -> Value {
+    match v {
+        Value::Object(m) => {
+            let is_list = m.keys().enumerate().all(|(i, k)| *k == i.to_string());
+            if is_list {
+                Value::Array(m.into_iter().map(|(_, v)| php_roundtrip(v)).collect())
+            } else {
+                Value::Object(m.into_iter().map(|(k, v)| (k, php_roundtrip(v))).collect())
+            }
+        }
+        Value::Array(a) => Value::Array(a.into_iter().map(php_roundtrip).collect()),
+        other => other,
+    }
 }
 
 /// Re-encode serde_json text the way PHP's `json_encode()` with default flags writes it
@@ -280,6 +314,30 @@ mod tests {
         let r = ApiResult::ok("getList", "X::main", json!({}));
         let resp = r.into_response();
         assert_eq!(resp.status(), 200);
+    }
+
+    #[test]
+    fn php_roundtrip_turns_empty_and_list_objects_into_arrays() {
+        let v = php_roundtrip(json!({"a": {}, "b": {"x": {}}, "c": {"0": 1, "1": 2},
+                                     "d": {"1": 1}, "e": [{}]}));
+        assert_eq!(
+            v,
+            json!({"a": [], "b": {"x": []}, "c": [1, 2], "d": {"1": 1}, "e": [[]]})
+        );
+        assert_eq!(
+            to_json(&json!({"allowed_paths": {}})),
+            r#"{"allowed_paths":[]}"#
+        );
+    }
+
+    #[test]
+    fn keyed_errors_render_as_an_object() {
+        let mut r = ApiResult::fail("create", "X::main", "ignored");
+        r.keyed_errors = vec![("description".into(), "Description is required".into())];
+        assert_eq!(
+            r.messages(),
+            Value::String(r#"{"error":{"description":"Description is required"}}"#.into())
+        );
     }
 
     #[test]

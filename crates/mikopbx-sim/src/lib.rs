@@ -13,15 +13,27 @@
 //!   localhost bypass (only `127.0.0.1` and `::1`: a client bound to `127.0.0.2` is remote),
 //!   the same 401 for every key failure, 403 for a JWT refused by its role's ACL, and the
 //!   permission checker's A–F ID bug (switchable).
-//! * **nginx**: plain-text WAF 403, ~200 requests/minute per IP then plain-text 429 and a
-//!   300 s × 2ⁿ ban, 301 from the plain port to HTTPS.
+//! * **nginx**: plain-text WAF 403 (release 2026.1.223's `unified-security.lua`: path as
+//!   nginx's normalised `$uri`, RAW query string and User-Agent checked as one string; develop's
+//!   stricter script with body scanning behind [`SimulatorBuilder::develop_waf`]), ~200
+//!   requests/minute per IP then plain-text 429 and a 300 s × 2ⁿ ban, 301 from the plain port
+//!   to HTTPS.
 //! * **Backend**: 3 workers; a request finding more than 50 already waiting gets 503; a 30 s
 //!   answer timeout (400); the envelope byte shapes of PHP's `json_encode()` (`messages: []`,
 //!   `\/` in strings, the 404 with `success`, `meta` with timestamp and hash, `E-Tag`).
 //! * **Data**: 50 employees on SIP extensions 201–250 with mobile numbers, queues, an IVR, a
 //!   conference room, SIP trunks, 100 000 generated call records over the last year (calls
 //!   today included; queue calls have two legs under one `linkedid`), live calls that change
-//!   over time, API keys. List and record shapes follow the Core sources (develop@e26e6b9).
+//!   over time, API keys, network filters 1 (127.0.0.2/32), 2 (LAN) and 3 (127.0.0.1/32). List
+//!   and record shapes follow the Core sources (tag 2026.1.223 = develop@e26e6b9 for these
+//!   files): e.g. there is no `GET extensions/{id}` (422 "Unknown action"), `extensions` lists
+//!   ignore `type`, API-key lists are summaries without `allowed_paths`, nested empty objects go
+//!   out as `[]`.
+//! * **Saving** like `SaveRecordAction`: input is sanitised rather than rejected (non-digits
+//!   stripped from numbers, over-long strings cut), required-field failures come as
+//!   `messages.error` objects keyed by field, SIP secrets go through the `PasswordService`
+//!   rules, and `networkfilterid: "localhost"` is stored as "no filter" like the real REST API
+//!   does (switch: [`SimulatorBuilder::network_filter_quirk`]).
 //! * **Faults** switchable at run time: latency, connection resets, truncated bodies, 5xx/503
 //!   bursts ([`FaultControl`], or `POST /_sim/faults`).
 //!
@@ -48,6 +60,7 @@
 //! mikopbx-sim --addr 127.0.0.1:8443 --state-dir DIR [--tls local-ca|pbx-default|plain]
 //!             [--hostname mikopbx] [--http-addr 127.0.0.1:8080] [--clock-scale 60]
 //!             [--no-id-quirk] [--admin-password P] [--cdr-records 100000]
+//!             [--develop-waf] [--no-network-filter-quirk]
 //! ```
 //! It writes `DIR/ca.pem` (trust this), `DIR/admin-key.txt` (a full-permission key, one line),
 //! `DIR/control-token.txt` (for `/_sim/*`) and `DIR/state.json`, then prints
@@ -71,6 +84,10 @@
 //! * Certificates use ECDSA P-256 (the PBX's default is RSA 2048; `ring` cannot generate RSA).
 //! * bcrypt cost 4 instead of PHP's 10, for speed; the hash format is the same.
 //! * Times are UTC; a PBX uses its local time zone.
+//! * Employee-number uniqueness also counts queue / IVR / conference numbers (the real query's
+//!   `userid != :userid:` never matches their NULL userid; the database then refuses the save).
+//! * Delete conflicts list approximate record names (no web-interface links).
+//! * `SIGTERM` / `SIGINT` end the program within about 2 s, open connections or not.
 
 mod app;
 mod auth;

@@ -24,4 +24,6 @@ async fn main() {
         eprintln!("mikopbx-sim: {e}");
         std::process::exit(1);
     }
+    // Exit at once: dropping the runtime would wait for any task still blocking a thread.
+    std::process::exit(0);
 }

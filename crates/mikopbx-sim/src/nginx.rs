@@ -8,10 +8,22 @@
 //!   The simulator exempts only `127.0.0.1` and `::1`, so that tests bound to `127.0.0.2` can
 //!   reach the WAF and the rate limit at all; a real PBX is only ever reached from 127.* by
 //!   on-box code. This is a deliberate, documented deviation.
-//! * The WAF checks the decoded path, the decoded query string and the User-Agent, lower-cased,
-//!   as mikopbx-api.md §7 states. (The Lua version read uses `ngx.var.args`, which nginx does not
-//!   percent-decode, so a real PBX may let percent-encoded query patterns through.) The
-//!   develop-only body check (after 2026.1.223) is not reproduced: the release tag has none.
+//! * The WAF's path is nginx's `$uri`: percent-decoded and normalised before Lua runs
+//!   (`merge_slashes` is on by default and not overridden in `NginxConf.php`, dot segments are
+//!   resolved), so `/pbxcore//api/…` and `/a/../b` are not refused by the Lua script; a `..`
+//!   that climbs above `/` is nginx's own plain 400. Only a `..` left inside a segment
+//!   (`/x..y`) trips the traversal check.
+//! * Release tag 2026.1.223 (the default): the SQL patterns run over ONE string,
+//!   `lower(uri .. args .. user_agent)`, so a pattern may straddle the parts, and `args` is
+//!   `ngx.var.args`, the RAW query string (nginx does not percent-decode it): a value a client
+//!   percent-encodes (`1=1` → `1%3D1`) is not refused; `..` and NUL are looked for in the raw
+//!   query too. (mikopbx-api.md §7's "decoded" describes develop.)
+//! * [`WafMode::Develop`] (off by default; builder `develop_waf(true)`, CLI `--develop-waf`)
+//!   reproduces develop's script (68d57de, 2026-04-11): uri, decoded args and user agent are
+//!   checked SEPARATELY, `%252e%252e` in the raw query is refused, and POST/PUT/PATCH bodies
+//!   under 64 KiB (not multipart, not the four exempt URIs; form bodies URL-decoded) are
+//!   scanned for the SQL patterns, `..` followed by `/` or `\`, and NUL bytes — so a
+//!   description like "update CDR settings" gets the plain-text 403.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -42,24 +54,100 @@ const WAF_EXEMPT: &[&str] = &[
     "/pbxcore/api/v3/custom-files",
 ];
 
-/// `true` when the request must be refused with 403 "Security violation detected".
-pub(crate) fn waf_blocks(raw_path: &str, raw_query: Option<&str>, user_agent: &str) -> bool {
-    if WAF_EXEMPT.contains(&raw_path) {
+/// Which `unified-security.lua` the WAF reproduces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum WafMode {
+    /// Release tag 2026.1.223: query string, path and user agent, checked as one string.
+    #[default]
+    Release,
+    /// develop (68d57de): parts checked separately, plus request bodies.
+    Develop,
+}
+
+/// nginx's `$uri` for a raw request path (`ngx_http_parse_complex_uri`): percent-decoded,
+/// slashes merged, `.` / `..` segments resolved. `None` when `..` climbs above the root
+/// (nginx answers 400 itself).
+pub(crate) fn nginx_uri(raw_path: &str) -> Option<String> {
+    let decoded = crate::util::percent_decode(raw_path);
+    let trailing = decoded.ends_with('/') || decoded.ends_with("/.") || decoded.ends_with("/..");
+    let mut segs: Vec<&str> = Vec::new();
+    for seg in decoded.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                segs.pop()?;
+            }
+            s => segs.push(s),
+        }
+    }
+    let mut out = format!("/{}", segs.join("/"));
+    if trailing && !segs.is_empty() {
+        out.push('/');
+    }
+    Some(out)
+}
+
+/// `true` when the request must be refused with 403 "Security violation detected"
+/// (`check_basic_security()` of unified-security.lua). `uri` is [`nginx_uri`]'s result.
+pub(crate) fn waf_blocks(
+    mode: WafMode,
+    uri: &str,
+    raw_query: Option<&str>,
+    user_agent: &str,
+) -> bool {
+    if WAF_EXEMPT.contains(&uri) {
         return false;
     }
-    let path = crate::util::percent_decode(raw_path);
-    let args = raw_query
-        .map(crate::util::percent_decode)
-        .unwrap_or_default();
-    let check = format!("{path}{args}{user_agent}").to_lowercase();
-    if sql_pattern(&check) {
+    let args = match mode {
+        WafMode::Release => raw_query.unwrap_or_default().to_string(),
+        WafMode::Develop => raw_query
+            .map(crate::util::percent_decode)
+            .unwrap_or_default(),
+    };
+    match mode {
+        WafMode::Release => {
+            if sql_pattern(&format!("{uri}{args}{user_agent}").to_lowercase()) {
+                return true;
+            }
+        }
+        WafMode::Develop => {
+            if raw_query.is_some_and(|q| q.to_lowercase().contains("%252e%252e")) {
+                return true;
+            }
+            if [uri, args.as_str(), user_agent]
+                .iter()
+                .any(|part| sql_pattern(&part.to_lowercase()))
+            {
+                return true;
+            }
+        }
+    }
+    if uri.contains("..") || args.contains("..") || uri.contains("//") {
         return true;
     }
-    if path.contains("..") || args.contains("..") || raw_path.contains("//") || path.contains("//")
-    {
+    uri.contains('\0') || args.contains('\0')
+}
+
+/// develop's body scan: `true` when a POST/PUT/PATCH body must be refused with the 403.
+pub(crate) fn waf_body_blocks(uri: &str, content_type: &str, body: &[u8]) -> bool {
+    let ct = content_type.to_lowercase();
+    if WAF_EXEMPT.contains(&uri) || ct.contains("multipart") || body.len() >= 65_536 {
+        return false;
+    }
+    let raw = String::from_utf8_lossy(body);
+    let check = if ct.contains("x-www-form-urlencoded") {
+        // `ngx.unescape_uri` also turns `+` into a space.
+        crate::util::percent_decode(&raw.replace('+', " "))
+    } else {
+        raw.to_string()
+    };
+    if check.contains("../") || check.contains("..\\") {
         return true;
     }
-    path.contains('\0') || args.contains('\0')
+    if raw.contains('\0') || check.contains('\0') {
+        return true;
+    }
+    sql_pattern(&check.to_lowercase())
 }
 
 /// The Lua `sql_patterns`, translated from Lua patterns (`%s+` = one or more whitespace).
@@ -152,27 +240,142 @@ impl RateLimiter {
 mod tests {
     use super::*;
 
+    fn waf_blocks(uri: &str, q: Option<&str>, ua: &str) -> bool {
+        match nginx_uri(uri) {
+            Some(u) => super::waf_blocks(WafMode::Release, &u, q, ua),
+            None => true,
+        }
+    }
+
+    #[test]
+    fn nginx_normalises_the_uri_before_lua() {
+        assert_eq!(
+            nginx_uri("/pbxcore//api/v3/x").as_deref(),
+            Some("/pbxcore/api/v3/x")
+        );
+        assert_eq!(
+            nginx_uri("/pbxcore/api/v3/x/../y").as_deref(),
+            Some("/pbxcore/api/v3/y")
+        );
+        assert_eq!(
+            nginx_uri("/pbxcore/api/v3/%2e%2e/y").as_deref(),
+            Some("/pbxcore/api/y")
+        );
+        assert_eq!(nginx_uri("/a/./b/").as_deref(), Some("/a/b/"));
+        assert_eq!(nginx_uri("/../etc/passwd"), None);
+        // Not refused by the Lua (nginx already merged / resolved them).
+        for p in ["/pbxcore//api/v3/x", "/pbxcore/api/v3/x/../y"] {
+            let u = nginx_uri(p).unwrap();
+            assert!(!super::waf_blocks(WafMode::Release, &u, None, ""), "{p}");
+        }
+        // A `..` inside a segment survives normalisation and is refused.
+        assert!(super::waf_blocks(
+            WafMode::Release,
+            "/pbxcore/api/v3/x..y",
+            None,
+            ""
+        ));
+    }
+
+    #[test]
+    fn release_concatenates_develop_checks_parts_separately() {
+        // "select" at the end of the query + " x from" in the user agent straddle the boundary.
+        let uri = "/pbxcore/api/v3/extensions";
+        assert!(super::waf_blocks(
+            WafMode::Release,
+            uri,
+            Some("q=select"),
+            " x from"
+        ));
+        assert!(!super::waf_blocks(
+            WafMode::Develop,
+            uri,
+            Some("q=select"),
+            " x from"
+        ));
+        // Release reads the query raw: percent-encoded patterns pass, develop decodes them.
+        for q in [
+            "search=1%3D1",
+            "search=union%20select%20x",
+            "q=a%27%3B",
+            "a=%00",
+        ] {
+            assert!(
+                !super::waf_blocks(WafMode::Release, uri, Some(q), ""),
+                "{q}"
+            );
+            assert!(super::waf_blocks(WafMode::Develop, uri, Some(q), ""), "{q}");
+        }
+        // Double-encoded traversal in the raw query: develop only.
+        assert!(super::waf_blocks(
+            WafMode::Develop,
+            "/pbxcore/api/v3/x",
+            Some("f=%252e%252e%252f"),
+            ""
+        ));
+        assert!(!super::waf_blocks(
+            WafMode::Release,
+            "/pbxcore/api/v3/x",
+            Some("f=%252e%252e%252f"),
+            ""
+        ));
+        // Body scan (develop).
+        let json = "application/json";
+        assert!(waf_body_blocks(
+            "/pbxcore/api/v3/api-keys",
+            json,
+            br#"{"description":"update CDR settings"}"#
+        ));
+        assert!(!waf_body_blocks(
+            "/pbxcore/api/v3/employees",
+            json,
+            br#"{"user_username":"O'Neil; Sales"}"#
+        ));
+        assert!(waf_body_blocks(
+            "/pbxcore/api/v3/employees",
+            json,
+            br#"{"user_username":"x';"}"#
+        ));
+        assert!(waf_body_blocks(
+            "/pbxcore/api/v3/x",
+            json,
+            br#"{"p":"../etc"}"#
+        ));
+        assert!(!waf_body_blocks(
+            "/pbxcore/api/v3/x",
+            json,
+            br#"{"p":"a..b"}"#
+        ));
+        assert!(waf_body_blocks(
+            "/pbxcore/api/v3/x",
+            "application/x-www-form-urlencoded",
+            b"q=1%3D1"
+        ));
+        assert!(!waf_body_blocks(
+            "/pbxcore/api/v3/custom-files",
+            json,
+            br#"{"c":"1=1"}"#
+        ));
+        assert!(!waf_body_blocks(
+            "/pbxcore/api/v3/x",
+            "multipart/form-data; boundary=x",
+            b"1=1"
+        ));
+        assert!(!waf_body_blocks(
+            "/pbxcore/api/v3/x",
+            json,
+            br#"{"description":"Sales team key"}"#
+        ));
+    }
+
     #[test]
     fn waf_patterns() {
-        assert!(waf_blocks(
-            "/pbxcore/api/v3/extensions",
-            Some("search=1=1"),
-            ""
-        ));
-        assert!(waf_blocks(
-            "/pbxcore/api/v3/extensions",
-            Some("search=union%20select"),
-            ""
-        ));
-        assert!(waf_blocks(
-            "/pbxcore/api/v3/extensions",
-            Some("q=please%20select%20one%20from%20x"),
-            ""
-        ));
-        assert!(waf_blocks("/pbxcore/api/v3/extensions", Some("q=a';"), ""));
-        assert!(waf_blocks("/pbxcore/api/v3/x/../y", None, ""));
-        assert!(waf_blocks("/pbxcore//api/v3/x", None, ""));
-        assert!(waf_blocks("/pbxcore/api/v3/x", Some("a=%00"), ""));
+        let ext = "/pbxcore/api/v3/extensions";
+        assert!(waf_blocks(ext, Some("search=1=1"), ""));
+        assert!(waf_blocks(ext, Some("search=union select"), ""));
+        assert!(waf_blocks(ext, Some("q=please select one from x"), ""));
+        assert!(waf_blocks(ext, Some("q=a';"), ""));
+        assert!(waf_blocks("/pbxcore/api/v3/x", Some("f=../y"), ""));
         assert!(waf_blocks(
             "/pbxcore/api/v3/x",
             None,
@@ -180,19 +383,13 @@ mod tests {
         ));
         assert!(waf_blocks(
             "/pbxcore/api/v3/x",
-            Some("q=update%20users%20set"),
+            Some("q=update users set"),
             ""
         ));
-        assert!(!waf_blocks(
-            "/pbxcore/api/v3/extensions",
-            Some("search=selection"),
-            ""
-        ));
-        assert!(!waf_blocks(
-            "/pbxcore/api/v3/extensions",
-            Some("search=O'Brien"),
-            "reqwest"
-        ));
+        // The path is decoded ($uri): a pattern in it is found.
+        assert!(waf_blocks("/pbxcore/api/v3/x/1%3D1", None, ""));
+        assert!(!waf_blocks(ext, Some("search=selection"), ""));
+        assert!(!waf_blocks(ext, Some("search=O'Brien"), "reqwest"));
         assert!(!waf_blocks(
             "/pbxcore/api/v3/custom-files",
             Some("q=1=1"),

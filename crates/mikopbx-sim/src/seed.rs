@@ -91,7 +91,8 @@ pub(crate) fn seed(store: &mut Store) {
                 number,
                 mobile_number: mobile.clone(),
                 mobile_dialstring: mobile,
-                sip_secret: format!("Sec{:08x}", (i + 1) * 2_654_435_761 % 0xffff_ffff),
+                // Strong enough for `PasswordService` (score ≥ 60): PATCH re-validates stored secrets.
+                sip_secret: format!("Sec-{:08x}-Pbx", (i + 1) * 2_654_435_761 % 0xffff_ffff),
                 sip_transport: "udp,tcp".into(),
                 sip_dtmfmode: "auto".into(),
                 sip_enable_recording: i % 5 != 4,

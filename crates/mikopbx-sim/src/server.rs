@@ -7,7 +7,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use axum::body::Body;
-use http::{HeaderValue, Request, Response, StatusCode, header};
+use http::{HeaderValue, Method, Request, Response, StatusCode, header};
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
@@ -157,14 +157,43 @@ async fn handle(
         return Ok(control::handle(&app, &parts, peer, &bytes));
     }
 
+    let (parts, body) = req.into_parts();
+    let mut body = Body::new(body);
     if !nginx::is_exempt(peer) {
-        let ua = req
-            .headers()
+        // Lua sees nginx's normalised `$uri`; a `..` above the root is nginx's own 400.
+        let Some(uri) = nginx::nginx_uri(&path) else {
+            return Ok(nginx_error_page(400));
+        };
+        let ua = parts
+            .headers
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
-        if nginx::waf_blocks(&path, query.as_deref(), ua) {
+        let waf = app.cfg.waf;
+        if nginx::waf_blocks(waf, &uri, query.as_deref(), ua) {
             return Ok(envelope::plain(403, "Security violation detected"));
+        }
+        if waf == nginx::WafMode::Develop
+            && matches!(parts.method, Method::POST | Method::PUT | Method::PATCH)
+        {
+            let bytes = match axum::body::to_bytes(body, MAX_BODY).await {
+                Ok(b) => b,
+                Err(_) => {
+                    return Ok(envelope::send_error(
+                        400,
+                        "Request body too large or unreadable",
+                    ));
+                }
+            };
+            let ctype = parts
+                .headers
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            if nginx::waf_body_blocks(&uri, ctype, &bytes) {
+                return Ok(envelope::plain(403, "Security violation detected"));
+            }
+            body = Body::from(bytes);
         }
         if !lock(&app.limiter).allow(peer, &app.cfg.clock) {
             return Ok(envelope::plain(429, "Too many requests"));
@@ -193,6 +222,7 @@ async fn handle(
         }
     }
 
+    let req = Request::from_parts(parts, body);
     let resp = api(&app, req, peer, tls, path, query).await;
     Ok(if truncate {
         truncated(resp).await
@@ -242,7 +272,7 @@ async fn truncated(resp: Response<Body>) -> Response<Body> {
 
 async fn api(
     app: &Arc<App>,
-    req: Request<Incoming>,
+    req: Request<Body>,
     peer: IpAddr,
     tls: bool,
     path: String,
@@ -259,7 +289,7 @@ async fn api(
         // without authentication (inferred; mikopbx-api.md §4 marks it unverified).
         return envelope::not_found(&uri_text);
     };
-    let bytes = match axum::body::to_bytes(Body::new(body), MAX_BODY).await {
+    let bytes = match axum::body::to_bytes(body, MAX_BODY).await {
         Ok(b) => b,
         Err(_) => return envelope::send_error(400, "Request body too large or unreadable"),
     };

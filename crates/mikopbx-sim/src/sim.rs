@@ -14,6 +14,7 @@ use crate::app::{App, Config};
 use crate::auth::keys;
 use crate::clock::SimClock;
 use crate::faults::FaultControl;
+use crate::nginx::WafMode;
 use crate::server::{ListenerKind, serve};
 use crate::state::{ApiKeyRecord, Store};
 use crate::{SimError, tls};
@@ -47,6 +48,8 @@ pub struct SimulatorBuilder {
     id_quirk: bool,
     admin_password: String,
     cdr_records: u64,
+    waf: WafMode,
+    network_filter_quirk: bool,
 }
 
 /// Namespace for [`Simulator::builder`].
@@ -66,6 +69,8 @@ impl Simulator {
             id_quirk: true,
             admin_password: "admin".into(),
             cdr_records: 100_000,
+            waf: WafMode::Release,
+            network_filter_quirk: true,
         }
     }
 }
@@ -107,6 +112,34 @@ impl SimulatorBuilder {
     /// Reproduce the permission checker's A–F ID bug (default `true`).
     pub fn id_quirk(mut self, on: bool) -> Self {
         self.id_quirk = on;
+        self
+    }
+
+    /// Reproduce the REST API's `localhost` network-filter bug (default `true`): `POST`/`PUT`/
+    /// `PATCH api-keys` with `networkfilterid: "localhost"` is sanitised by the schema pattern
+    /// `^([0-9]+|none)$` to `""` and stored as NULL, so a created key has NO network restriction
+    /// (an update keeps the old filter) and reads back as `"none"`
+    /// (src/PBXCoreREST/Lib/ApiKeys/SaveRecordAction.php:main, Lib/Common/BaseActionHelper.php:
+    /// sanitizeData). With `false` the simulator stores `"localhost"` as asked — what the web UI
+    /// expects and the server evidently intends — so localhost-only keys can be tested.
+    pub fn network_filter_quirk(mut self, on: bool) -> Self {
+        self.network_filter_quirk = on;
+        self
+    }
+
+    /// Reproduce the WAF of MikoPBX **develop** (unified-security.lua 68d57de, after the
+    /// 2026.1.223 release) instead of the release tag's (default `false`): URI, query and
+    /// user agent are checked separately, double-encoded `..` in the query is refused, and
+    /// POST/PUT/PATCH bodies under 64 KiB are scanned for the SQL patterns, `../` and NUL
+    /// bytes — e.g. an API-key description "update CDR settings" then gets the plain-text
+    /// 403 "Security violation detected". Like the rest of the nginx layer it does not apply
+    /// to clients at 127.0.0.1 / ::1.
+    pub fn develop_waf(mut self, on: bool) -> Self {
+        self.waf = if on {
+            WafMode::Develop
+        } else {
+            WafMode::Release
+        };
         self
     }
 
@@ -186,6 +219,8 @@ impl SimulatorBuilder {
         let tls_on = identity.is_some();
         let cfg = Config {
             id_quirk: self.id_quirk,
+            waf: self.waf,
+            network_filter_quirk: self.network_filter_quirk,
             admin_password: self.admin_password.clone(),
             clock: SimClock::new(self.clock_scale),
             https_port: tls_on.then_some(local.port()),

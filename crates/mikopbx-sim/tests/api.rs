@@ -72,8 +72,11 @@ async fn envelope_byte_shapes() {
     )
     .await;
     assert_eq!(s, 422);
+    // A required-field failure keys `messages.error` by field (`BaseActionHelper::validateData`).
     assert!(
-        body.starts_with(r#"{"result":false,"data":[],"messages":{"error":["#),
+        body.starts_with(
+            r#"{"result":false,"data":[],"messages":{"error":{"description":"Description is required"}},"#
+        ),
         "{body}"
     );
     // Create: 201 with httpCode in the body.
@@ -160,16 +163,16 @@ async fn api_keys_lifecycle() {
     );
 
     // allowed_paths validation: pattern (no /pbxcore prefix) and level.
+    // (PATCH is `SaveRecordAction` like PUT: `description` is required every time.)
     for bad in [
         json!({"/pbxcore/api/v3/cdr": "read"}),
         json!({"/api/v3/cdr": "admin"}),
         json!({"/api/v3/CDR": "read"}),
-        json!("nope"),
     ] {
         let (s, v) = json(
             c.patch(api(&sim, &format!("api-keys/{id}")))
                 .bearer_auth(&admin)
-                .json(&json!({"allowed_paths": bad})),
+                .json(&json!({"description": "CRM sync", "allowed_paths": bad})),
         )
         .await;
         assert_eq!(s, 422, "{v}");
@@ -179,7 +182,7 @@ async fn api_keys_lifecycle() {
     let (_, v) = json(
         c.patch(api(&sim, &format!("api-keys/{id}")))
             .bearer_auth(&admin)
-            .json(&json!({"allowed_paths": {"/api/v3/cdr": "admin"}})),
+            .json(&json!({"description": "CRM sync", "allowed_paths": {"/api/v3/cdr": "admin"}})),
     )
     .await;
     assert_eq!(

@@ -46,7 +46,7 @@ async fn binary_writes_state_and_prints_url() {
     );
     let c = common::client_with(&ca, common::REMOTE);
     let resp = c
-        .get(format!("{url}/pbxcore/api/v3/extensions/201"))
+        .get(format!("{url}/pbxcore/api/v3/extensions?search=201"))
         .bearer_auth(key.trim())
         .send()
         .await
@@ -61,4 +61,56 @@ async fn binary_writes_state_and_prints_url() {
     assert_eq!(resp.status(), 200);
     let _ = child.kill();
     let _ = child.wait();
+}
+
+/// SIGTERM ends the process within a few seconds even with a keep-alive connection open
+/// (ffi 21:22: harnesses hung on a graceful shutdown that waited for clients).
+#[cfg(unix)]
+#[tokio::test]
+async fn sigterm_exits_promptly_with_open_connections() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mikopbx-sim"))
+        .args([
+            "--addr",
+            "127.0.0.1:0",
+            "--cdr-records",
+            "100",
+            "--state-dir",
+        ])
+        .arg(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line.trim().rsplit(' ').next().unwrap().to_string();
+    let ca = std::fs::read_to_string(dir.path().join("ca.pem")).unwrap();
+    // A keep-alive client from a "remote" address, left connected.
+    let c = common::client_with(&ca, common::REMOTE);
+    let r = c
+        .get(format!("{url}/pbxcore/api/v3/system:ping"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let start = std::time::Instant::now();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(5),
+            "still running 5 s after SIGTERM"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    drop(c);
 }

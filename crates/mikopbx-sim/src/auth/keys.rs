@@ -96,7 +96,7 @@ pub(crate) fn find_key(app: &App, token: &str) -> Option<ApiKeyRecord> {
 /// Network filters known to the simulator (`m_NetworkFilters`): `(id, permit, deny)`.
 ///
 /// Filter `1` permits only `127.0.0.2`, so tests can exercise a numeric filter over loopback;
-/// filter `2` permits a LAN range only. An unknown id **allows** (as `TokenValidationService`
+/// filter `2` permits a LAN range only; filter `3` permits only `127.0.0.1`. An unknown id **allows** (as `TokenValidationService`
 /// does when `NetworkFilters::findFirst` finds nothing).
 pub(crate) const NETWORK_FILTERS: &[(&str, &str, &str, &str)] = &[
     (
@@ -106,6 +106,10 @@ pub(crate) const NETWORK_FILTERS: &[(&str, &str, &str, &str)] = &[
         "Integration test bench (127.0.0.2)",
     ),
     ("2", "192.168.0.0/16,10.0.0.0/8", "", "Office LAN"),
+    // A localhost-only filter as a NetworkFilters row: the REST API cannot store the special
+    // value "localhost" (its `^([0-9]+|none)$` sanitisation turns it into "", i.e. no filter),
+    // so integrations that want a localhost-only key reference a filter like this one.
+    ("3", "127.0.0.1/32", "", "Localhost (127.0.0.1)"),
 ];
 
 fn ip_in(ip: IpAddr, net: &str) -> bool {
@@ -184,5 +188,7 @@ mod tests {
         assert!(!network_allows("1", local));
         assert!(!network_allows("2", remote));
         assert!(network_allows("99", remote));
+        assert!(network_allows("3", local));
+        assert!(!network_allows("3", remote));
     }
 }

@@ -93,11 +93,15 @@ fn acl_allows(role: &str, action: &str) -> bool {
     }
 }
 
-/// The Bearer token, if the header has the exact `Bearer ` prefix (`Request::hasBearerToken()`).
+/// The Bearer token, if the header has the exact `Bearer ` prefix (`Request::hasBearerToken()`),
+/// returned like `getBearerToken()`: `substr($h, 7)`, NOT trimmed, so `Bearer  x` carries the
+/// token `" x"`, which no JWT or key matches → 401 even from localhost. nginx drops the
+/// whitespace around a header value before PHP sees it, so `Authorization: Bearer ` arrives as
+/// `Bearer` (no prefix match): no token at all, and localhost passes.
+/// Real source: src/PBXCoreREST/Http/Request.php:hasBearerToken/getBearerToken.
 pub(crate) fn bearer(ctx: &Ctx) -> Option<String> {
-    let h = ctx.header("authorization")?;
-    let token = h.strip_prefix("Bearer ")?.trim();
-    (!token.is_empty()).then(|| token.to_string())
+    let h = ctx.header("authorization")?.trim_matches([' ', '\t']);
+    h.strip_prefix("Bearer ").map(str::to_string)
 }
 
 /// Try a Bearer token: JWT first, then API key (network filter, then permissions).
@@ -113,6 +117,9 @@ fn try_token(app: &App, ctx: &Ctx, token: &str, action: &str) -> Result<Principa
         tracing::debug!("Invalid Bearer token");
         return Err(Refusal::Unauthenticated);
     };
+    // `TokenValidationService::validatePermissions()` updates the last-used buffer BEFORE the
+    // network and path checks, so refused requests move `last_used_at` too.
+    touch_last_used(app, key.id);
     if !keys::network_allows(&key.networkfilterid, ctx.peer) {
         tracing::debug!("Access denied: IP address not allowed");
         return Err(Refusal::Unauthenticated);
@@ -123,11 +130,11 @@ fn try_token(app: &App, ctx: &Ctx, token: &str, action: &str) -> Result<Principa
         tracing::debug!("Access denied: insufficient permissions for this endpoint");
         return Err(Refusal::Unauthenticated);
     }
-    touch_last_used(app, key.id);
     Ok(Principal::ApiKey(key.id))
 }
 
-/// `last_used_at` is written at most once a minute (buffered in Redis on the server).
+/// `last_used_at` is written when more than 60 s passed since the last sync
+/// (`updateLastUsedBuffer`: `$now - $lastSync > 60`; buffered in Redis on the server).
 fn touch_last_used(app: &App, id: u64) {
     let now = chrono::Utc::now();
     let stamp = now.format("%Y-%m-%d %H:%M:%S").to_string();
@@ -136,7 +143,7 @@ fn touch_last_used(app: &App, id: u64) {
             k.last_used_at
                 .as_deref()
                 .and_then(|t| chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S").ok())
-                .is_none_or(|t| (now.naive_utc() - t).num_seconds() >= 60)
+                .is_none_or(|t| (now.naive_utc() - t).num_seconds() > 60)
         })
     });
     if stale {

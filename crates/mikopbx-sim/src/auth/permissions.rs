@@ -15,19 +15,38 @@
 use http::Method;
 use serde_json::Value;
 
-/// `read` or `write`, as stored in `allowed_paths`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+/// An `ActionType` as stored in `allowed_paths` (src/PBXCoreREST/Attributes/ActionType.php).
+/// REST only accepts `read` / `write` when saving (SaveRecordAction::validateAllowedPaths), but
+/// the checker also knows `admin` and `sensitive`, which keys written to the database directly
+/// (or a hand-edited `state.json`) may carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Level {
     Read,
     Write,
+    Sensitive,
+    Admin,
 }
 
 impl Level {
     fn parse(s: &str) -> Option<Level> {
+        // `ActionType::tryFrom()`: exact, lower-case values.
         match s {
             "read" => Some(Level::Read),
             "write" => Some(Level::Write),
+            "sensitive" => Some(Level::Sensitive),
+            "admin" => Some(Level::Admin),
             _ => None,
+        }
+    }
+
+    /// `ActionType::includes()`: admin includes everything, sensitive read + sensitive,
+    /// write read + write, read only read.
+    pub(crate) fn includes(self, other: Level) -> bool {
+        match self {
+            Level::Admin => true,
+            Level::Sensitive => matches!(other, Level::Read | Level::Sensitive),
+            Level::Write => matches!(other, Level::Read | Level::Write),
+            Level::Read => other == Level::Read,
         }
     }
 }
@@ -125,7 +144,7 @@ pub(crate) fn allows(allowed_paths: &Value, method: &Method, path: &str, id_quir
     let Some(granted) = map.get(&key).and_then(Value::as_str).and_then(Level::parse) else {
         return false;
     };
-    granted >= required_level(method)
+    granted.includes(required_level(method))
 }
 
 #[cfg(test)]
@@ -171,6 +190,17 @@ mod tests {
         assert!(p(Method::GET, "/general-settings/PBXName"));
         assert!(!p(Method::POST, "/extensions:available"));
         assert!(!p(Method::GET, "/api-keys"));
+    }
+
+    #[test]
+    fn admin_and_sensitive_levels() {
+        // ActionType::includes: admin everything; sensitive reads only; unknown → denied.
+        let t = json!({"/api/v3/extensions": "admin", "/api/v3/cdr": "sensitive",
+                       "/api/v3/employees": "Write"});
+        let p = |m: Method, path: &str| allows(&t, &m, &format!("/pbxcore/api/v3{path}"), true);
+        assert!(p(Method::GET, "/extensions") && p(Method::POST, "/extensions:available"));
+        assert!(p(Method::GET, "/cdr") && !p(Method::DELETE, "/cdr/1"));
+        assert!(!p(Method::GET, "/employees"));
     }
 
     #[test]

@@ -6,26 +6,57 @@
 //! * `allowed_paths` keys must match `^/api/v[0-9]+/[a-z0-9-]+(/[a-z0-9-]+)*$` (10–255
 //!   characters, no `/pbxcore` prefix) and values be `read` / `write`; else 422. The old list
 //!   form is accepted when saving (and then denies everything).
-//! * `networkfilterid`'s schema pattern is not enforced (the UI sends `localhost`).
+//! * Saving sanitises like `BaseActionHelper::sanitizeData()` with the schema rules of
+//!   `Lib/ApiKeys/DataStructure.php`: strings are trimmed, `description` / `key` over 255
+//!   characters are silently cut (`max:` rule), and `networkfilterid` must match
+//!   `^([0-9]+|none)$` or loses every non-digit (`regex:` fallback) — so `"localhost"` becomes
+//!   `""`, then NULL: a key created with it has **no** network filter, an update keeps the old
+//!   one (`Lib/ApiKeys/SaveRecordAction.php:main`). It reads back as `"none"`.
+//! * List rows are `DataStructure::createForList()` summaries (no `allowed_paths`, no
+//!   `networkfilterid`); records are `createFromModel()`.
 //! * Every save / delete clears the validation cache: revocation is immediate.
 
 use serde_json::{Value, json};
 
-use super::{Call, descending, like, page};
+use super::{Call, like, ordering, page, sql_text_cmp};
 use crate::auth::keys::{NETWORK_FILTERS, generate_key, hash_key, key_display, key_suffix};
 use crate::envelope::ApiResult;
 use crate::state::ApiKeyRecord;
 
-fn to_json(k: &ApiKeyRecord) -> Value {
-    let filter_name = match k.networkfilterid.as_str() {
-        "" | "none" => "Any network".to_string(),
-        "localhost" => "Localhost only".to_string(),
+/// `AbstractDataStructure::getNetworkFilterRepresentation()`.
+fn network_filter_represent(id: &str) -> String {
+    match id {
+        "" | "none" => {
+            "<i class=\"globe icon\"></i> Connections from any addresses are allowed".into()
+        }
+        "localhost" => "<i class=\"home icon\"></i> Localhost connections only".into(),
         id => NETWORK_FILTERS
             .iter()
             .find(|f| f.0 == id)
-            .map(|f| f.3.to_string())
-            .unwrap_or_else(|| format!("Filter #{id}")),
-    };
+            .map(|f| format!("<i class=\"globe icon\"></i> {}(subnet: {})", f.3, f.1))
+            // Unknown filter id: empty string.
+            .unwrap_or_default(),
+    }
+}
+
+/// `empty($apiKey->networkfilterid) || === 'none'` → no filter.
+fn has_filter(k: &ApiKeyRecord) -> bool {
+    !matches!(k.networkfilterid.as_str(), "" | "none")
+}
+
+fn paths_count(k: &ApiKeyRecord) -> usize {
+    match &k.allowed_paths {
+        Value::Object(m) => m.len(),
+        // `count(json_decode(..., true))`: the old list form counts its entries.
+        Value::Array(a) => a.len(),
+        _ => 0,
+    }
+}
+
+/// `DataStructure::createFromModel()` (src/PBXCoreREST/Lib/ApiKeys/DataStructure.php): no
+/// `represent`; an empty `allowed_paths` is `new stdClass()`, which `Http/Response::send()`
+/// turns into `[]` on the wire (envelope.rs).
+fn to_json(k: &ApiKeyRecord) -> Value {
     // `json_decode(..., false)`: an object, else (empty, old list form) `{}`.
     let allowed = match &k.allowed_paths {
         Value::Object(m) => Value::Object(m.clone()),
@@ -35,17 +66,33 @@ fn to_json(k: &ApiKeyRecord) -> Value {
     json!({
         "id": k.id.to_string(),
         "description": k.description,
-        "key_display": k.key_display,
-        "has_key": !k.key_hash.is_empty(),
-        "full_permissions": k.full_permissions,
-        "allowed_paths": allowed,
-        "allowed_paths_count": count,
-        "networkfilterid": k.networkfilterid,
-        "has_network_filter": !matches!(k.networkfilterid.as_str(), "" | "none"),
-        "networkfilter_represent": format!("<i class=\"icon filter\"></i> {filter_name}"),
         "created_at": k.created_at,
         "last_used_at": k.last_used_at.clone().unwrap_or_default(),
-        "represent": format!("<i class=\"icon key\"></i> {}", k.description),
+        "networkfilterid": if has_filter(k) { k.networkfilterid.as_str() } else { "none" },
+        "key_display": k.key_display,
+        "full_permissions": k.full_permissions,
+        "allowed_paths": allowed,
+        "has_key": !k.key_hash.is_empty(),
+        "allowed_paths_count": count,
+        "networkfilter_represent": network_filter_represent(&k.networkfilterid),
+        "has_network_filter": has_filter(k),
+    })
+}
+
+/// `DataStructure::createForList()`: a summary row — no `allowed_paths`, no `networkfilterid`
+/// (`represent` comes from `RecordRepresentationTrait`: 'API key - %represent%' over key_display).
+fn to_list_json(k: &ApiKeyRecord) -> Value {
+    json!({
+        "id": k.id.to_string(),
+        "description": k.description,
+        "represent": format!("<i class=\"key icon\"></i> API key - {}", k.key_display),
+        "created_at": k.created_at,
+        "last_used_at": k.last_used_at.clone().unwrap_or_default(),
+        "allowed_paths_count": paths_count(k),
+        "has_network_filter": has_filter(k),
+        "has_key": !k.key_hash.is_empty(),
+        "key_display": k.key_display,
+        "full_permissions": k.full_permissions,
     })
 }
 
@@ -55,28 +102,39 @@ pub(crate) fn handle(call: &Call<'_>) -> ApiResult {
         "getDefault" => call.ok(json!({"id": "", "description": "", "full_permissions": false, "allowed_paths": [],
                                        "networkfilterid": "none", "key_display": "", "has_key": false})),
         "getList" => {
+            // `Lib/ApiKeys/GetListAction::main()`: executeStandardList(order [description, id],
+            // search [description, key_display], default 'description ASC, id DESC').
             let ctx = call.ctx;
             let mut keys: Vec<ApiKeyRecord> = call.app.read(|s| s.api_keys.clone());
             if let Some(q) = ctx.str("search").filter(|q| !q.is_empty()) {
-                keys.retain(|k| like(&k.description, &q));
+                keys.retain(|k| like(&k.description, &q) || like(&k.key_display, &q));
             }
-            match ctx.str("order").or_else(|| ctx.str("order_by")).as_deref() {
-                Some("description") => keys.sort_by(|a, b| a.description.cmp(&b.description)),
-                _ => keys.sort_by_key(|k| k.id),
+            match ordering(ctx, &["description", "id"]) {
+                None => keys.sort_by(|a, b| {
+                    sql_text_cmp(&a.description, &b.description).then(b.id.cmp(&a.id))
+                }),
+                Some((field, desc)) => {
+                    keys.sort_by(|a, b| {
+                        let o = if field == "id" {
+                            a.id.cmp(&b.id)
+                        } else {
+                            sql_text_cmp(&a.description, &b.description)
+                        };
+                        if desc { o.reverse() } else { o }
+                    });
+                }
             }
-            if descending(ctx) {
-                keys.reverse();
-            }
-            call.ok(Value::Array(page(keys, ctx).iter().map(to_json).collect()))
+            call.ok(Value::Array(
+                page(keys, ctx).iter().map(to_list_json).collect(),
+            ))
         }
         "getRecord" => match find(call) {
             Some(k) => call.ok(to_json(&k)),
             // `executeStandardGetRecord()`: generic not-found, no httpCode → 422.
             None => call.fail(format!("API key not found (ID: {})", id(call))),
         },
-        "create" => save(call, None, true),
-        "update" => save(call, Some(id(call)), true),
-        "patch" => save(call, Some(id(call)), false),
+        "create" => save(call, None),
+        "update" | "patch" => save(call, Some(id(call))),
         "delete" => {
             let id = id(call);
             let removed = call.app.write(|s| {
@@ -188,15 +246,77 @@ fn path_ok(p: &str) -> bool {
     (10..=255).contains(&p.len()) && path_shape(p)
 }
 
-fn save(call: &Call<'_>, id: Option<u64>, full: bool) -> ApiResult {
-    let ctx = call.ctx;
-    if ctx.bad_json {
-        return call.fail("Invalid JSON in request body").code(400);
+/// `BaseActionHelper::sanitizeData()` for a string field: trim, then the `regex:` rule
+/// (mismatch → strip non-digits), then `max:N` (`mb_substr`, i.e. characters).
+/// Real source: src/PBXCoreREST/Lib/Common/BaseActionHelper.php:sanitizeData,
+/// AbstractDataStructure.php:getSanitizationRules.
+pub(crate) fn sanitize_string(
+    v: &str,
+    pattern: Option<fn(&str) -> bool>,
+    max: Option<usize>,
+) -> String {
+    let mut v = v.trim().to_string();
+    if let Some(ok) = pattern
+        && !ok(&v)
+    {
+        v.retain(|c| c.is_ascii_digit());
     }
+    if let Some(max) = max {
+        v = v.chars().take(max).collect();
+    }
+    v
+}
+
+/// `^([0-9]+|none)$`.
+fn filter_id_pattern(v: &str) -> bool {
+    v == "none" || (!v.is_empty() && v.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// `Lib/ApiKeys/SaveRecordAction::main()` for create (POST), update (PUT) and patch (PATCH):
+/// the processor sends all three there, so PATCH is no partial merge of `description`.
+/// Order: sanitise → required `description` (422, `messages.error` keyed by field) →
+/// existence (PUT/PATCH of a missing id: 404 'API Key not found') → defaults (create) →
+/// `validateAllowedPaths` → save (201 + reload on create, 200 + httpCode on update).
+fn save(call: &Call<'_>, id: Option<u64>) -> ApiResult {
+    let ctx = call.ctx;
+    let processor = "MikoPBX\\PBXCoreREST\\Lib\\ApiKeys\\SaveRecordAction::main";
+    let fail = |msg: String| ApiResult::fail(call.action, processor, msg);
+    if ctx.bad_json {
+        return fail("Invalid JSON in request body".into()).code(400);
+    }
+    // PHASE 1: sanitisation (`isset()`: a JSON null is as good as absent).
+    let description = ctx
+        .str("description")
+        .map(|d| sanitize_string(&d, None, Some(255)));
+    let key = ctx
+        .str("key")
+        .map(|d| sanitize_string(&d, None, Some(255)))
+        .filter(|k| !k.is_empty());
+    // `networkfilterid`: the pattern fallback, then ''/'none' → NULL (`None` here).
+    // With the quirk switched off (`network_filter_quirk(false)`), "localhost" is kept.
+    let keep_localhost = !call.app.cfg.network_filter_quirk;
+    let network: Option<Option<String>> = ctx.str("networkfilterid").map(|f| {
+        if keep_localhost && f == "localhost" {
+            return Some(f);
+        }
+        let f = sanitize_string(&f, Some(filter_id_pattern), None);
+        (!f.is_empty() && f != "none").then_some(f)
+    });
+    // PHASE 2: required fields (`BaseActionHelper::validateData`, `empty()` semantics).
+    if description
+        .as_deref()
+        .is_none_or(|d| d.is_empty() || d == "0")
+    {
+        let mut r = fail(String::new());
+        r.errors.clear();
+        r.keyed_errors = vec![("description".into(), "Description is required".into())];
+        return r;
+    }
+    // PHASE 3: existence.
     let existing = match id {
         Some(_) => match find(call) {
             Some(k) => Some(k),
-            None => return call.fail("API Key not found").code(404),
+            None => return fail("API Key not found".into()).code(404),
         },
         None => None,
     };
@@ -213,38 +333,32 @@ fn save(call: &Call<'_>, id: Option<u64>, full: bool) -> ApiResult {
         created_at: chrono::Utc::now().format("%Y-%m-%d %H:%M:%S").to_string(),
         last_used_at: None,
     });
-    match ctx.str("description") {
-        Some(d) => k.description = d,
-        None if full => k.description = String::new(),
-        None => {}
-    }
-    if k.description.is_empty() {
-        return call.fail("Description is required");
-    }
-    if k.description.chars().count() > 255 {
-        return call.fail("Field 'description' must be at most 255 characters");
-    }
+    k.description = description.unwrap_or_default();
     if let Some(b) = ctx.bool("full_permissions") {
         k.full_permissions = b;
     }
-    if let Some(v) = ctx.params.get("allowed_paths") {
-        match validate_paths(v) {
+    if let Some(v) = ctx.params.get("allowed_paths").filter(|v| !v.is_null()) {
+        // A JSON string is decoded; anything that does not decode to an array is `[]`.
+        let v = match v {
+            Value::String(s) => match serde_json::from_str::<Value>(s) {
+                Ok(inner @ (Value::Object(_) | Value::Array(_))) => inner,
+                _ => json!([]),
+            },
+            other => other.clone(),
+        };
+        match validate_paths(&v) {
             Ok(p) => k.allowed_paths = p,
             Err(mut errors) => {
-                let mut r = call.fail(errors.remove(0)).code(422);
+                let mut r = fail(errors.remove(0)).code(422);
                 r.errors.extend(errors);
                 return r;
             }
         }
     }
-    if let Some(f) = ctx.str("networkfilterid") {
-        k.networkfilterid = if f.is_empty() { "none".into() } else { f };
-    }
-    let key = ctx.str("key").filter(|s| !s.is_empty());
-    if let Some(key) = &key
-        && key.chars().count() > 255
-    {
-        return call.fail("Field 'key' must be at most 255 characters");
+    // `isset($sanitizedData['networkfilterid'])`: NULL is not set, so an update keeps the old
+    // filter and a create stores NULL ("none").
+    if let Some(Some(f)) = network {
+        k.networkfilterid = f;
     }
     let key = match (key, existing.is_some()) {
         (Some(key), _) => Some(key),
@@ -268,8 +382,13 @@ fn save(call: &Call<'_>, id: Option<u64>, full: bool) -> ApiResult {
         k
     });
     call.app.clear_key_cache();
-    let r = call.ok(to_json(&saved));
-    if id.is_none() { r.code(201) } else { r }
+    let mut r = ApiResult::ok(call.action, processor, to_json(&saved));
+    if id.is_none() {
+        r.reload = Some(format!("api-keys/modify/{}", saved.id));
+        r.code(201)
+    } else {
+        r.code(200)
+    }
 }
 
 #[cfg(test)]

@@ -324,11 +324,34 @@ fn list(call: &ApiCall<'_>) -> ApiResult {
             }
         }
         order(&mut groups);
-        let mut last = None;
-        let page: Vec<String> = groups
+        // The page's groups are then listed in the order `groupByLinkedId()` MEETS them in
+        // `CallDetailRecords::find(linkedid IN (…), order "<sort> <order>")`: by each call's
+        // first leg in that order (its smallest sort value for ASC, largest for DESC, over ALL
+        // its legs), not by the MAX() that chose them (Lib/Cdr/GetListAction.php:
+        // handleRestRequest / groupByLinkedId). `lastId` is the last-by-start leg of the last
+        // group met.
+        let mut page_groups: Vec<(SortKey, u64)> = groups
             .iter()
             .skip(offset)
             .take(limit)
+            .map(|(_, head)| {
+                let mut legs: Vec<(SortKey, u64)> = [*head, head + 1]
+                    .into_iter()
+                    .filter(|i| {
+                        (*i == *head || (*i <= max && CdrGenerator::is_agent_leg(*i)))
+                            && !deleted.contains(i)
+                    })
+                    .map(|i| (sort_key(g, i, &sort), i))
+                    .collect();
+                legs.sort();
+                let first = if desc { legs.last() } else { legs.first() };
+                (first.map(|l| l.0.clone()).unwrap_or_default(), *head)
+            })
+            .collect();
+        order(&mut page_groups);
+        let mut last = None;
+        let page: Vec<String> = page_groups
+            .iter()
             .map(|(_, head)| {
                 let (text, l) = group_text(g, *head, max, &deleted, &names, &sort, desc);
                 last = l;

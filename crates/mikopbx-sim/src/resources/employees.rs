@@ -5,17 +5,32 @@
 //! from `order_by` / `order_direction` only (`Lib/Employees/GetListAction.php`). Creating an
 //! employee creates its SIP extension (and an EXTERNAL one for a mobile number).
 //!
-//! Validation follows `Lib/Employees/SaveRecordAction.php`: `user_username`, `number`
-//! (digits) and, on create only, `sip_secret` are required, with the English texts of
-//! `ex_ValidateUsernameEmpty`, `ex_ValidateNumberIsEmpty`, `ex_ValidateExtensionNumber`,
-//! `ex_ValidateSecretEmpty` (`src/Common/Messages/en/Extensions.php`); then schema (2–8 digit
-//! number, mobile pattern, transport enum) and business rules (uniqueness, email), whose
-//! texts are the simulator's. Statuses: 422 for validation, 201 on create (with `reload`), 200
-//! with `httpCode` on update, 404 on PUT/PATCH of a missing record, 409 when a delete would
-//! break a reference (a queue member).
+//! Saving follows `Lib/Employees/SaveRecordAction.php:main` (release 2026.1.223) phase by phase:
+//! 1. sanitise (`BaseActionHelper::sanitizeData` with the schema rules of
+//!    `Lib/Employees/DataStructure.php`): trim; `number` must match `^[0-9]{2,8}$` or loses
+//!    every non-digit, then is cut to 8; `mobile_number` likewise with `^\+?[1-9]\d{1,14}$`;
+//!    every `maxLength` is a silent cut (`user_username` 100, `sip_secret` 100, …). Nothing
+//!    here is an error: "1" is a valid number, "123456789" is saved as "12345678".
+//! 2. required fields (`validateData`): 422 without httpCode, `messages.error` an OBJECT keyed
+//!    by field with the untranslated keys (`ex_ValidateUsernameEmpty`, …); `sip_secret` only on
+//!    create.
+//! 3. existence: PUT of a missing id → 404 'Employee not found' (PATCH checks first:
+//!    'Employee not found for patch operation (ID: n)').
+//! 4. defaults (create only), 5. schema (enums, integer maximum) and business rules
+//!    (`validateEmployeeData`: uniqueness, `PasswordService`, e-mail, mobile, forwarding) with the
+//!    English texts of src/Common/Messages/en/Extensions.php, 422 with httpCode.
+//! 6. save with `isset()` semantics — except that a PUT without `mobile_number` deletes the
+//!    mobile (and its EXTERNAL extension) and one without `fwd_ringlength` resets it to 0 (45 when
+//!    `fwd_forwarding` is set). PATCH merges the current record first (`PatchRecordAction`), so it
+//!    keeps both.
+//!
+//! Statuses: 201 on create (with `reload`), 200 with `httpCode` on update; DELETE of a missing id
+//! is 422 'Employee not found (ID: n)'; 409 when the number is a routing target elsewhere (queue
+//! redirects, IVR timeout / actions, forwarding); queue membership alone does not block (cascade).
 
 use serde_json::{Map, Value, json};
 
+use super::api_keys::sanitize_string;
 use super::{Call, like};
 use crate::envelope::ApiResult;
 use crate::state::{Employee, Store};
@@ -53,7 +68,11 @@ pub(crate) fn handle(call: &Call<'_>) -> ApiResult {
             let id = parse_id(call);
             match call.app.read(|s| s.employees.get(&id).cloned()) {
                 Some(e) => call.ok(to_json(&e, true)),
-                None => call.fail(format!("Employee with ID {id} not found")),
+                // `Lib/Employees/GetRecordAction::main()`.
+                None => call.fail(format!(
+                    "Employee with user_id {} not found",
+                    call.route.id.as_deref().unwrap_or("")
+                )),
             }
         }
         "getDefault" => {
@@ -62,9 +81,9 @@ pub(crate) fn handle(call: &Call<'_>) -> ApiResult {
                            "sip_secret": crate::util::random_hex(8), "sip_transport": "udp,tcp", "sip_dtmfmode": "auto",
                            "sip_enableRecording": true, "sip_networkfilterid": "none", "fwd_ringlength": 45}))
         }
-        "create" => save(call, None, true),
-        "update" => save(call, Some(parse_id(call)), true),
-        "patch" => save(call, Some(parse_id(call)), false),
+        "create" => save(call, None, Verb::Post),
+        "update" => save(call, Some(parse_id(call)), Verb::Put),
+        "patch" => save(call, Some(parse_id(call)), Verb::Patch),
         "delete" => delete(call),
         _ => call.fail("Unknown action"),
     }
@@ -171,21 +190,345 @@ fn valid_mobile(m: &str) -> bool {
         && !digits.starts_with('0')
 }
 
-fn save(call: &Call<'_>, id: Option<u64>, full: bool) -> ApiResult {
-    let p = &call.ctx.params;
-    if call.ctx.bad_json {
-        return call.fail("Invalid JSON in request body").code(400);
+/// `^[0-9]{2,8}$`, the schema pattern of `number`.
+fn number_pattern(n: &str) -> bool {
+    (2..=8).contains(&n.len()) && n.chars().all(|c| c.is_ascii_digit())
+}
+
+/// `^([0-9]+|none)$`.
+fn filter_pattern(v: &str) -> bool {
+    v == "none" || (!v.is_empty() && v.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// PHP `empty()` for a string.
+fn php_empty(s: &str) -> bool {
+    s.is_empty() || s == "0"
+}
+
+/// PHP `(int)"12abc"` = 12, `(int)"abc"` = 0.
+fn php_int(v: &Value) -> i64 {
+    match v {
+        Value::Number(n) => n
+            .as_i64()
+            .unwrap_or_else(|| n.as_f64().unwrap_or(0.0) as i64),
+        Value::Bool(b) => i64::from(*b),
+        Value::String(s) => {
+            let t = s.trim();
+            let (sign, rest) = match t.strip_prefix('-') {
+                Some(r) => (-1, r),
+                None => (1, t.strip_prefix('+').unwrap_or(t)),
+            };
+            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            sign * digits.parse::<i64>().unwrap_or(0)
+        }
+        _ => 0,
     }
-    let existing = match id {
-        Some(id) => match call.app.read(|s| s.employees.get(&id).cloned()) {
-            Some(e) => Some(e),
-            None => return call.fail("Employee not found").code(404),
-        },
-        None => None,
+}
+
+/// `filter_var($v, FILTER_VALIDATE_BOOLEAN)`.
+fn php_bool(v: &Value) -> bool {
+    match v {
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64().unwrap_or(0.0) == 1.0,
+        Value::String(s) => matches!(
+            s.trim().to_ascii_lowercase().as_str(),
+            "1" | "true" | "on" | "yes"
+        ),
+        _ => false,
+    }
+}
+
+/// Which verb reached `SaveRecordAction` (it changes the existence check).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Verb {
+    Post,
+    Put,
+    Patch,
+}
+
+/// The sanitised input (`isset()` = `Some`).
+#[derive(Default)]
+struct Input {
+    username: Option<String>,
+    email: Option<String>,
+    number: Option<String>,
+    secret: Option<String>,
+    dtmf: Option<String>,
+    transport: Option<String>,
+    recording: Option<bool>,
+    network: Option<String>,
+    ringlength: Option<i64>,
+    fwd: [Option<String>; 3],
+    mobile: Option<String>,
+    dialstring: Option<String>,
+}
+
+const FWD_KEYS: [&str; 3] = [
+    "fwd_forwarding",
+    "fwd_forwardingonbusy",
+    "fwd_forwardingonunavailable",
+];
+
+/// PHASE 1 (`sanitizeInputData`): only fields with rules, each trimmed, pattern fallback, cut.
+fn sanitize(p: &Map<String, Value>) -> Input {
+    let s = |key: &str, pattern: Option<fn(&str) -> bool>, max: Option<usize>| {
+        text(p, key).map(|v| sanitize_string(&v, pattern, max))
     };
-    // PUT / POST replace everything (required fields must be present); PATCH keeps what is
-    // not sent (`isset()` semantics).
-    let base = existing.clone().unwrap_or(Employee {
+    Input {
+        username: s("user_username", None, Some(100)),
+        email: s("user_email", None, Some(255)),
+        number: s("number", Some(number_pattern), Some(8)),
+        secret: s("sip_secret", None, Some(100)),
+        dtmf: s("sip_dtmfmode", None, None),
+        transport: s("sip_transport", None, None),
+        recording: p
+            .get("sip_enableRecording")
+            .filter(|v| !v.is_null())
+            .map(php_bool),
+        network: s("sip_networkfilterid", Some(filter_pattern), None),
+        ringlength: p
+            .get("fwd_ringlength")
+            .filter(|v| !v.is_null())
+            .map(php_int),
+        fwd: FWD_KEYS.map(|k| s(k, None, Some(64))),
+        mobile: s("mobile_number", Some(valid_mobile), Some(50)),
+        dialstring: s("mobile_dialstring", None, Some(255)),
+    }
+}
+
+/// `PatchRecordAction::intelligentMerge()`: the current record, overlaid with the patch
+/// (`sip_secret` only when non-empty; clearing `mobile_number` clears `mobile_dialstring`;
+/// `fwd_forwarding` without `fwd_ringlength` sets 45; empty transport → `auto`).
+fn merge_patch(existing: &Employee, patch: &Map<String, Value>) -> Map<String, Value> {
+    let mut merged = match to_json(existing, true) {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    };
+    for (k, v) in patch {
+        if k == "id" || k.ends_with("_represent") {
+            continue;
+        }
+        if k == "sip_secret" {
+            if v.as_str().is_some_and(|s| !php_empty(s)) || v.as_i64().is_some_and(|n| n != 0) {
+                merged.insert(k.clone(), v.clone());
+            }
+            continue;
+        }
+        if k == "mobile_number"
+            && v.as_str().is_none_or(php_empty)
+            && !patch.contains_key("mobile_dialstring")
+        {
+            merged.insert("mobile_dialstring".into(), json!(""));
+        }
+        if !v.is_null() {
+            merged.insert(k.clone(), v.clone());
+        }
+    }
+    if patch
+        .get("fwd_forwarding")
+        .and_then(Value::as_str)
+        .is_some_and(|f| !php_empty(f))
+        && !patch.contains_key("fwd_ringlength")
+    {
+        merged.insert("fwd_ringlength".into(), json!(45));
+    }
+    if merged
+        .get("sip_transport")
+        .and_then(Value::as_str)
+        .is_none_or(php_empty)
+    {
+        merged.insert("sip_transport".into(), json!("auto"));
+    }
+    merged
+}
+
+/// `FILTER_VALIDATE_EMAIL`, approximately: one `@`, a non-empty local part without spaces, a
+/// dotted domain of letters, digits and hyphens.
+fn valid_email(e: &str) -> bool {
+    let Some((local, domain)) = e.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && local.len() <= 64
+        && !local.starts_with('.')
+        && !local.ends_with('.')
+        && !local.contains("..")
+        && local
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c))
+        && domain.contains('.')
+        && domain.split('.').all(|l| {
+            !l.is_empty()
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
+}
+
+fn save(call: &Call<'_>, id: Option<u64>, verb: Verb) -> ApiResult {
+    let processor = "MikoPBX\\PBXCoreREST\\Lib\\Employees\\SaveRecordAction::main";
+    let fail = |msg: String| ApiResult::fail(call.action, processor, msg);
+    if call.ctx.bad_json {
+        return fail("Invalid JSON in request body".into()).code(400);
+    }
+    let current = id.and_then(|id| call.app.read(|s| s.employees.get(&id).cloned()));
+    // PATCH: `PatchRecordAction::main()` loads the record first and merges.
+    let merged;
+    let p = if verb == Verb::Patch {
+        let Some(existing) = &current else {
+            return ApiResult::fail(
+                call.action,
+                "",
+                format!(
+                    "Employee not found for patch operation (ID: {})",
+                    call.route.id.as_deref().unwrap_or("")
+                ),
+            )
+            .code(404);
+        };
+        merged = merge_patch(existing, &call.ctx.params);
+        &merged
+    } else {
+        &call.ctx.params
+    };
+    let is_create = id.is_none();
+    let mut input = sanitize(p);
+
+    // PHASE 2: required fields, keyed by field, untranslated, 422 without httpCode.
+    let mut required = Vec::new();
+    if input.username.as_deref().is_none_or(php_empty) {
+        required.push((
+            "user_username".to_string(),
+            "ex_ValidateUsernameEmpty".to_string(),
+        ));
+    }
+    match input.number.as_deref() {
+        None => required.push(("number".into(), "ex_ValidateNumberIsEmpty".into())),
+        Some(n) if php_empty(n) => {
+            required.push(("number".into(), "ex_ValidateNumberIsEmpty".into()));
+        }
+        Some(n) if !n.chars().all(|c| c.is_ascii_digit()) => {
+            required.push(("number".into(), "ex_ValidateExtensionNumber".into()));
+        }
+        Some(_) => {}
+    }
+    if is_create && input.secret.as_deref().is_none_or(php_empty) {
+        required.push(("sip_secret".into(), "ex_ValidateSecretEmpty".into()));
+    }
+    if !required.is_empty() {
+        let mut r = fail(String::new());
+        r.errors.clear();
+        r.keyed_errors = required;
+        return r;
+    }
+
+    // PHASE 3: existence (PUT of a missing id).
+    if !is_create && current.is_none() {
+        return fail("Employee not found".into()).code(404);
+    }
+
+    // PHASE 4: defaults, create only (`DataStructure` defaults).
+    if is_create {
+        input.dtmf.get_or_insert_with(|| "auto".into());
+        input.transport.get_or_insert_with(|| "udp".into());
+        input.recording.get_or_insert(true);
+        input.network.get_or_insert_with(|| "none".into());
+        input.ringlength.get_or_insert(45);
+        for f in &mut input.fwd {
+            f.get_or_insert_with(String::new);
+        }
+        input.mobile.get_or_insert_with(String::new);
+        input.dialstring.get_or_insert_with(String::new);
+    }
+
+    // PHASE 5a: schema (`AbstractDataStructure::validateInputData`).
+    let mut errors = Vec::new();
+    if let Some(d) = &input.dtmf
+        && !["auto", "auto_info", "inband", "rfc4733", "info"].contains(&d.as_str())
+    {
+        errors.push(
+            "Field 'sip_dtmfmode' must be one of: auto, auto_info, inband, rfc4733, info".into(),
+        );
+    }
+    if let Some(t) = &input.transport
+        && !["udp", "tcp", "tls", "udp,tcp"].contains(&t.as_str())
+    {
+        errors.push("Field 'sip_transport' must be one of: udp, tcp, tls, udp,tcp".into());
+    }
+    if let Some(n) = input.ringlength
+        && n > 180
+    {
+        errors.push(format!(
+            "Field 'fwd_ringlength' must be at most 180 (got {n})"
+        ));
+    }
+    if !errors.is_empty() {
+        let mut r = fail(errors.remove(0)).code(422);
+        r.errors.extend(errors);
+        return r;
+    }
+
+    // PHASE 5b: business rules (`validateEmployeeData`).
+    let number = input.number.clone().unwrap_or_default();
+    let own_id = current.as_ref().map(|x| x.id);
+    let exts = call.app.read(super::extensions::all);
+    // `number = :number: AND userid != :userid:` (the simulator also counts numbers of
+    // queues / IVR / conferences as taken).
+    let taken = |n: &str| {
+        exts.iter()
+            .any(|x| x.number == n && (own_id.is_none() || x.userid != own_id))
+    };
+    if taken(&number) {
+        errors.push("Extension already occupied".into());
+    }
+    if let Some(secret) = input
+        .secret
+        .as_deref()
+        .filter(|s| is_create || !php_empty(s))
+    {
+        if php_empty(secret) {
+            errors.push("The SIP password can't be empty".into());
+        } else {
+            errors.extend(super::password::sip_secret_errors(secret));
+        }
+    }
+    if let Some(email) = input.email.as_mut().filter(|e| !php_empty(e)) {
+        if ["_@_._", "@", "_@_", "___@___.___"].contains(&email.as_str()) {
+            email.clear();
+        } else if !valid_email(email) {
+            errors.push("Likely the email address is invalid".into());
+        }
+    }
+    if let Some(m) = input.mobile.as_deref().filter(|m| !php_empty(m)) {
+        if taken(m) {
+            errors.push("The mobile number is already used by another employee".into());
+        }
+        if !valid_mobile(m) {
+            errors.push("Check the correctness of entering the mobile number".into());
+        }
+    }
+    if input.fwd[0].as_deref().is_some_and(|f| !php_empty(f)) {
+        let ring = input.ringlength.unwrap_or(0);
+        if !(3..=180).contains(&ring) {
+            errors.push("In the routing settings, the time before forwarding is specified incorrectly. Choose a value between 3-180.".into());
+        }
+    }
+    if input
+        .fwd
+        .iter()
+        .flatten()
+        .any(|f| !php_empty(f) && *f == number)
+    {
+        errors.push("You cannot set up forwarding to your own number".into());
+    }
+    if !errors.is_empty() {
+        let mut r = fail(errors.remove(0)).code(422);
+        r.errors.extend(errors);
+        return r;
+    }
+
+    // PHASE 6: save.
+    let mut e = current.clone().unwrap_or(Employee {
         id: 0,
         username: String::new(),
         email: String::new(),
@@ -193,109 +536,72 @@ fn save(call: &Call<'_>, id: Option<u64>, full: bool) -> ApiResult {
         mobile_number: String::new(),
         mobile_dialstring: String::new(),
         sip_secret: String::new(),
-        sip_transport: "udp,tcp".into(),
+        sip_transport: "udp".into(),
         sip_dtmfmode: "auto".into(),
         sip_enable_recording: true,
         sip_networkfilterid: "none".into(),
-        fwd_ringlength: 45,
+        fwd_ringlength: 0,
         fwd_forwarding: String::new(),
         fwd_forwardingonbusy: String::new(),
         fwd_forwardingonunavailable: String::new(),
     });
-    // `SaveRecordAction` applies defaults on CREATE only and saves with `isset()`, so a PUT
-    // keeps fields it does not send; it only insists on the required ones (below).
-    let pick = |key: &str, old: &str| text(p, key).unwrap_or_else(|| old.to_string());
-    if full && existing.is_some() {
-        let mut missing = Vec::new();
-        if text(p, "user_username").is_none_or(|s| s.is_empty()) {
-            missing.push("Enter username".to_string());
-        }
-        if text(p, "number").is_none_or(|s| s.is_empty()) {
-            missing.push("Employee internal number is not filled in".to_string());
-        }
-        if !missing.is_empty() {
-            let mut r = call.fail(missing.remove(0));
-            r.errors.extend(missing);
-            return r;
-        }
+    e.number = number;
+    if let Some(u) = input.username {
+        e.username = u;
     }
-    let mut e = base.clone();
-    e.number = pick("number", &base.number);
-    e.username = pick("user_username", &base.username);
-    e.email = pick("user_email", &base.email);
-    e.mobile_number = pick("mobile_number", &base.mobile_number);
-    e.mobile_dialstring = text(p, "mobile_dialstring").unwrap_or_else(|| e.mobile_number.clone());
-    e.sip_secret = pick("sip_secret", &base.sip_secret);
-    if let Some(t) = text(p, "sip_transport") {
+    if let Some(m) = input.email {
+        e.email = m;
+    }
+    // saveSip(): isset() each.
+    if let Some(n) = input.network {
+        e.sip_networkfilterid = if n.is_empty() { "none".into() } else { n };
+    }
+    if let Some(s) = input.secret {
+        e.sip_secret = s;
+    }
+    if let Some(d) = input.dtmf {
+        e.sip_dtmfmode = d;
+    }
+    if let Some(t) = input.transport {
         e.sip_transport = t;
     }
-    if let Some(t) = text(p, "sip_dtmfmode") {
-        e.sip_dtmfmode = t;
+    if let Some(r) = input.recording {
+        e.sip_enable_recording = r;
     }
-    if let Some(t) = text(p, "sip_networkfilterid") {
-        e.sip_networkfilterid = t;
-    }
-    if let Some(b) = call.ctx.bool("sip_enableRecording") {
-        e.sip_enable_recording = b;
-    }
-    if let Some(n) = call.ctx.int("fwd_ringlength") {
-        e.fwd_ringlength = n;
-    }
-    for (key, slot) in [
-        ("fwd_forwarding", &mut e.fwd_forwarding),
-        ("fwd_forwardingonbusy", &mut e.fwd_forwardingonbusy),
-        (
-            "fwd_forwardingonunavailable",
-            &mut e.fwd_forwardingonunavailable,
-        ),
+    // saveForwardingRights(): ringlength is always written.
+    e.fwd_ringlength = match input.ringlength {
+        Some(n) => n,
+        None if input.fwd[0].as_deref().is_some_and(|f| !php_empty(f)) => 45,
+        None => 0,
+    };
+    let [f1, f2, f3] = input.fwd;
+    for (v, slot) in [
+        (f1, &mut e.fwd_forwarding),
+        (f2, &mut e.fwd_forwardingonbusy),
+        (f3, &mut e.fwd_forwardingonunavailable),
     ] {
-        if let Some(v) = text(p, key) {
-            *slot = v;
+        if let Some(v) = v {
+            *slot = if v == "-1" { String::new() } else { v };
         }
     }
-
-    let mut errors = Vec::new();
-    if !(2..=8).contains(&e.number.len()) || !e.number.chars().all(|c| c.is_ascii_digit()) {
-        errors.push(if e.number.is_empty() {
-            "Employee internal number is not filled in".to_string()
-        } else if !e.number.chars().all(|c| c.is_ascii_digit()) {
-            "Extension number must only consist of numbers".to_string()
-        } else {
-            "Field 'number' must be 2 to 8 digits".to_string()
-        });
-    }
-    if e.username.is_empty() {
-        errors.push("Enter username".to_string());
-    } else if e.username.chars().count() > 100 {
-        errors.push("Field 'user_username' is too long".to_string());
-    }
-    if e.sip_secret.is_empty() {
-        errors.push("The SIP password can't be empty".to_string());
-    }
-    if !e.mobile_number.is_empty() && !valid_mobile(&e.mobile_number) {
-        errors.push("Field 'mobile_number' must match ^\\+?[1-9]\\d{1,14}$".to_string());
-    }
-    if !(e.email.is_empty() || e.email.contains('@') && e.email.contains('.')) {
-        errors.push("Field 'user_email' must be a valid email address".to_string());
-    }
-    if !["udp", "tcp", "tls", "udp,tcp"].contains(&e.sip_transport.as_str()) {
-        errors.push("Field 'sip_transport' must be one of udp, tcp, tls, udp,tcp".to_string());
-    }
-    if !errors.is_empty() {
-        let mut r = call.fail(errors.remove(0));
-        r.errors.extend(errors);
-        return r;
-    }
-    let own_id = existing.as_ref().map(|x| x.id);
-    let conflict = call.app.read(|s| {
-        super::extensions::all(s).into_iter().find(|x| {
-            let clash = x.number == e.number
-                || (!e.mobile_number.is_empty() && x.number == e.mobile_number);
-            clash && (own_id.is_none() || x.userid != own_id)
-        })
-    });
-    if let Some(x) = conflict {
-        return call.fail(format!("Extension number {} is already taken", x.number));
+    // Mobile: saved when non-empty, otherwise the EXTERNAL extension is deleted.
+    match input.mobile.filter(|m| !php_empty(m)) {
+        Some(m) => {
+            let had_mobile = !e.mobile_number.is_empty();
+            e.mobile_number = m;
+            match input.dialstring.filter(|d| !d.is_empty()) {
+                Some(d) => e.mobile_dialstring = d,
+                // The simulator dials the number itself when no dial string was ever set.
+                None if !had_mobile || e.mobile_dialstring.is_empty() => {
+                    e.mobile_dialstring = e.mobile_number.clone();
+                }
+                None => {}
+            }
+        }
+        None => {
+            e.mobile_number.clear();
+            e.mobile_dialstring.clear();
+        }
     }
     let saved = call.app.write(|s| {
         if e.id == 0 {
@@ -305,9 +611,9 @@ fn save(call: &Call<'_>, id: Option<u64>, full: bool) -> ApiResult {
         s.employees.insert(e.id, e.clone());
         e
     });
-    // 201 on create, with `reload` pointing at the web form (`Lib/Employees/SaveRecordAction`).
-    let mut r = call.ok(to_json(&saved, true));
-    if id.is_none() {
+    // 201 on create, with `reload` pointing at the web form.
+    let mut r = ApiResult::ok(call.action, processor, to_json(&saved, true));
+    if is_create {
         r.reload = Some(format!("extensions/modify/{}", saved.id));
         r.code(201)
     } else {
@@ -315,39 +621,156 @@ fn save(call: &Call<'_>, id: Option<u64>, full: bool) -> ApiResult {
     }
 }
 
+/// `Lib/Employees/DeleteRecordAction::main()`: a missing id is 422 (no httpCode) with
+/// 'Employee not found (ID: <id>)'; success data is `{"deleted_id": "<id as in the URL>"}`.
 fn delete(call: &Call<'_>) -> ApiResult {
+    let processor = "MikoPBX\\PBXCoreREST\\Lib\\Employees\\DeleteRecordAction::main";
+    let raw_id = call.route.id.clone().unwrap_or_default();
     let id = parse_id(call);
     let Some(e) = call.app.read(|s| s.employees.get(&id).cloned()) else {
-        return call.fail("Employee not found").code(404);
+        return ApiResult::fail(
+            call.action,
+            processor,
+            format!("Employee not found (ID: {raw_id})"),
+        );
     };
-    // A delete that would leave a queue pointing at a missing extension is a constraint
-    // violation: 409 (mikopbx-api.md §4).
-    let used_in = call.app.read(|s| {
-        s.records
-            .get("call-queues")
-            .into_iter()
-            .flatten()
-            .find_map(|q| {
-                let members = q.get("members")?.as_array()?;
-                members
-                    .iter()
-                    .any(|m| m.get("extension").and_then(Value::as_str) == Some(e.number.as_str()))
-                    .then(|| {
-                        q.get("name")
-                            .and_then(Value::as_str)
-                            .unwrap_or("")
-                            .to_string()
-                    })
-            })
-    });
-    if let Some(queue) = used_in {
-        return call
-            .fail(format!(
-                "Extension {} is a member of call queue '{queue}'",
-                e.number
-            ))
-            .code(409);
+    // src/Common/Models/Extensions.php:initialize: queue MEMBERSHIP is ACTION_CASCADE (the
+    // member rows go with the extension), but the number as a routing TARGET is
+    // ACTION_RESTRICT: queue timeout / if-empty / if-unanswered / repeat-exceeded redirects,
+    // IVR timeout and actions, other extensions' forwarding (and incoming routes / off-work
+    // times, which the simulator has none of). ModelsBase::onValidationFails turns that into
+    // '<div class="ui header">Logical integrity violation</div><ul class='list'>…', which
+    // DeleteRecordAction maps to 409 (its 'ui header' check). The <li> items approximate
+    // getRepresent(true) (the web-interface link is left out).
+    let blockers = call.app.read(|s| restricting_records(s, &e));
+    if !blockers.is_empty() {
+        let items: String = blockers.iter().map(|b| format!("<li>{b}</li>")).collect();
+        return ApiResult::fail(
+            call.action,
+            processor,
+            format!(
+                "<div class=\"ui header\">Logical integrity violation</div><ul class='list'>{items}</ul>"
+            ),
+        )
+        .code(409);
     }
+    // Cascade: the employee's numbers leave every queue's member list.
+    let own: Vec<String> = [e.number.clone(), e.mobile_number.clone()]
+        .into_iter()
+        .filter(|n| !n.is_empty())
+        .collect();
+    call.app.write(|s| {
+        if let Some(queues) = s.records.get_mut("call-queues") {
+            for q in queues.iter_mut() {
+                if let Some(Value::Array(members)) = q.get_mut("members") {
+                    members.retain(|m| {
+                        m.get("extension")
+                            .and_then(Value::as_str)
+                            .is_none_or(|x| !own.iter().any(|n| n == x))
+                    });
+                }
+            }
+        }
+    });
     call.app.write(|s| s.employees.remove(&id));
-    call.ok(json!({"id": id.to_string(), "deleted": true}))
+    ApiResult::ok(call.action, processor, json!({"deleted_id": raw_id}))
+}
+
+/// Records that reference the employee's SIP number as a routing target (RESTRICT relations).
+fn restricting_records(s: &Store, e: &Employee) -> Vec<String> {
+    let n = e.number.as_str();
+    let field = |r: &Value, k: &str| r.get(k).and_then(Value::as_str) == Some(n);
+    let name = |r: &Value, k: &str| r.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+    let mut out = Vec::new();
+    for q in s.records.get("call-queues").into_iter().flatten() {
+        for k in [
+            "timeout_extension",
+            "redirect_to_extension_if_empty",
+            "redirect_to_extension_if_unanswered",
+            "redirect_to_extension_if_repeat_exceeded",
+        ] {
+            if field(q, k) {
+                out.push(format!(
+                    "<i class=\"users icon\"></i> Queue: {} <{}>",
+                    name(q, "name"),
+                    name(q, "extension")
+                ));
+            }
+        }
+    }
+    for m in s.records.get("ivr-menu").into_iter().flatten() {
+        let in_actions = m
+            .get("actions")
+            .and_then(Value::as_array)
+            .is_some_and(|a| a.iter().any(|x| field(x, "extension")));
+        for _ in 0..(usize::from(field(m, "timeout_extension")) + usize::from(in_actions)) {
+            out.push(format!(
+                "<i class=\"sitemap icon\"></i> IVR menu: {} <{}>",
+                name(m, "name"),
+                name(m, "extension")
+            ));
+        }
+    }
+    for other in s.employees.values().filter(|o| o.id != e.id) {
+        for f in [
+            &other.fwd_forwarding,
+            &other.fwd_forwardingonbusy,
+            &other.fwd_forwardingonunavailable,
+        ] {
+            if f == n {
+                out.push(format!(
+                    "<i class=\"icons\"><i class=\"user outline icon\"></i></i> {} <{}>",
+                    other.username, other.number
+                ));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seeded_secrets_pass_the_password_service() {
+        // PATCH re-validates the stored secret (the merged record carries it), so seeded
+        // employees must have secrets a real PBX would accept.
+        let store = crate::state::Store::fresh();
+        for e in store.employees.values() {
+            assert_eq!(
+                super::super::password::sip_secret_errors(&e.sip_secret),
+                Vec::<String>::new(),
+                "{}",
+                e.sip_secret
+            );
+        }
+    }
+
+    #[test]
+    fn sanitising_numbers_and_mobiles() {
+        let p = |v: Value| match v {
+            Value::Object(m) => m,
+            _ => Map::new(),
+        };
+        let i = sanitize(&p(
+            json!({"number": "1", "mobile_number": "+7 (916) 123-45-67",
+                                   "user_username": "x".repeat(150), "sip_networkfilterid": "localhost"}),
+        ));
+        assert_eq!(i.number.as_deref(), Some("1"));
+        assert_eq!(i.mobile.as_deref(), Some("79161234567"));
+        assert_eq!(i.username.map(|u| u.chars().count()), Some(100));
+        assert_eq!(i.network.as_deref(), Some(""));
+        let i = sanitize(&p(json!({"number": "123456789"})));
+        assert_eq!(i.number.as_deref(), Some("12345678"));
+        let i = sanitize(&p(json!({"number": "12a"})));
+        assert_eq!(i.number.as_deref(), Some("12"));
+        let i = sanitize(&p(json!({"number": "abc", "fwd_ringlength": "30s"})));
+        assert_eq!(i.number.as_deref(), Some(""));
+        assert_eq!(i.ringlength, Some(30));
+        assert!(valid_email("a.b@example.com"));
+        assert!(
+            !valid_email("a b@example.com") && !valid_email("ab@example") && !valid_email("@x.y")
+        );
+    }
 }

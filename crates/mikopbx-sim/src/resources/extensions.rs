@@ -6,7 +6,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Call, descending, like, page};
+use super::{Call, like, ordering, page, sql_text_cmp};
 use crate::envelope::ApiResult;
 use crate::state::Store;
 
@@ -39,20 +39,6 @@ impl Extension {
     /// `DataStructure::createForList()`: the list shows only these four fields; `id` is the number.
     fn to_list_json(&self) -> Value {
         json!({"id": self.number, "number": self.number, "type": self.kind, "callerid": self.callerid})
-    }
-
-    /// `DataStructure::createFromModel()`, booleans converted by `formatBySchema()`.
-    fn to_json(&self) -> Value {
-        json!({
-            "id": self.number,
-            "number": self.number,
-            "type": self.kind,
-            "callerid": self.callerid,
-            "userid": self.userid.map(|u| u.to_string()).unwrap_or_default(),
-            "show_in_phonebook": true,
-            "public_access": false,
-            "is_general_user_number": self.userid.is_some(),
-        })
     }
 
     /// `DropdownsAction::processExtension()`: employees' numbers are category `_USER`
@@ -127,28 +113,29 @@ pub(crate) fn handle(call: &Call<'_>) -> ApiResult {
     let ctx = call.ctx;
     match call.action {
         "getList" => {
+            // `Lib/Extensions/GetListAction::main()` → `executeStandardList(Extensions, …,
+            // order [number, callerid, type], search [number, callerid, type], 'number ASC')`:
+            // there is NO `type` filter (the controller only documents the parameter), so every
+            // type comes back; `search` LIKE-matches the type column too.
             let mut list: Vec<Extension> = exts;
-            if let Some(t) = ctx.str("type").filter(|t| !t.is_empty()) {
-                list.retain(|e| e.kind.eq_ignore_ascii_case(&t));
-            }
             if let Some(q) = ctx.str("search").filter(|q| !q.is_empty()) {
-                // Searchable fields: number, callerid, type (`GetListAction`).
                 list.retain(|e| like(&e.number, &q) || like(&e.callerid, &q) || like(e.kind, &q));
             }
-            let order = ctx
-                .str("order")
-                .or_else(|| ctx.str("order_by"))
-                .unwrap_or_else(|| "number".into());
-            match order.as_str() {
-                "type" => list.sort_by(|a, b| a.kind.cmp(b.kind).then(a.number.cmp(&b.number))),
-                "callerid" => list.sort_by(|a, b| a.callerid.cmp(&b.callerid)),
-                // Numeric order for digit strings (201 < 2000 < 79161234567).
-                _ => list
-                    .sort_by(|a, b| (a.number.len(), &a.number).cmp(&(b.number.len(), &b.number))),
-            }
-            if descending(ctx) {
-                list.reverse();
-            }
+            // SQL `ORDER BY` on TEXT columns (byte order); ties keep row order (stable sort
+            // over the id-ordered rows).
+            let (field, desc) = ordering(ctx, &["number", "callerid", "type"])
+                .unwrap_or_else(|| ("number".into(), false));
+            let key = |e: &Extension| -> String {
+                match field.as_str() {
+                    "callerid" => e.callerid.clone(),
+                    "type" => e.kind.to_string(),
+                    _ => e.number.clone(),
+                }
+            };
+            list.sort_by(|a, b| {
+                let o = sql_text_cmp(&key(a), &key(b));
+                if desc { o.reverse() } else { o }
+            });
             call.ok(Value::Array(
                 page(list, ctx)
                     .iter()
@@ -157,12 +144,11 @@ pub(crate) fn handle(call: &Call<'_>) -> ApiResult {
             ))
         }
         "getRecord" => {
-            let number = call.route.id.as_deref().unwrap_or("");
-            match exts.iter().find(|e| e.number == number) {
-                Some(e) => call.ok(e.to_json()),
-                // Generic "not found" without httpCode: 422 (mikopbx-api.md §4).
-                None => call.fail(format!("Extension {number} not found")),
-            }
+            // `ExtensionsManagementProcessor::callBack()` has no `getRecord` case (release tag
+            // 2026.1.223 and develop): the controller maps `GET extensions/{id}` to it, the
+            // processor answers "Unknown action" (422, no httpCode) for every number.
+            // Real source: src/PBXCoreREST/Lib/ExtensionsManagementProcessor.php:callBack.
+            processor_unknown_action(call.action)
         }
         "getForSelect" => {
             // `DropdownsAction::getForSelect()`: type all (default) | phones | phone | internal |
@@ -188,18 +174,28 @@ pub(crate) fn handle(call: &Call<'_>) -> ApiResult {
             ))
         }
         "available" => {
-            let Some(number) = ctx.str("number").filter(|n| !n.is_empty()) else {
-                return call.fail("Parameter 'number' is required").code(400);
+            // `ExtensionsManagementProcessor::callBack()` case 'available': `!empty($data['number'])`
+            // (so "" and "0" count as missing) else 422 without httpCode, processor `callBack`.
+            let Some(number) = ctx.str("number").filter(|n| !n.is_empty() && n != "0") else {
+                return ApiResult::fail(
+                    call.action,
+                    &format!("{PROCESSOR}::callBack"),
+                    "Empty number value in POST/GET data",
+                );
             };
-            // `Extensions/Utils::ifNumberAvailable()`.
-            match exts.iter().find(|e| e.number == number) {
-                None => call.ok(json!({"available": true})),
-                Some(e) if e.userid.is_some() => call.ok(json!({"available": false,
-                    "userId": e.userid.map(|u| u.to_string()), "represent": e.represent()})),
-                Some(_) => {
-                    call.ok(json!({"available": false, "represent": "ex_ThisNumberIsNotFree"}))
-                }
-            }
+            // `Extensions/Utils::ifNumberAvailable()` (src/PBXCoreREST/Lib/Extensions/Utils.php):
+            // SIP/EXTERNAL give userId + represent, PARKING 'ex_ThisNumberOverlapWithParkingSlots'
+            // (the simulator has no parking slots), any other type 'ex_ThisNumberIsNotFree'.
+            let processor = "MikoPBX\\PBXCoreREST\\Lib\\Extensions\\Utils::ifNumberAvailable";
+            let data = match exts.iter().find(|e| e.number == number) {
+                None => json!({"available": true}),
+                Some(e) if matches!(e.kind, "SIP" | "EXTERNAL") => json!({"available": false,
+                    "userId": e.userid.map(|u| u.to_string()), "represent": e.represent()}),
+                Some(e) if e.kind == "PARKING" => json!({"available": false,
+                    "represent": "ex_ThisNumberOverlapWithParkingSlots"}),
+                Some(_) => json!({"available": false, "represent": "ex_ThisNumberIsNotFree"}),
+            };
+            ApiResult::ok(call.action, processor, data)
         }
         "getPhonesRepresent" => {
             let numbers: Vec<String> = match ctx.params.get("numbers") {
@@ -229,6 +225,18 @@ pub(crate) fn handle(call: &Call<'_>) -> ApiResult {
         }
         _ => call.fail("Unknown action"),
     }
+}
+
+/// `MikoPBX\PBXCoreREST\Lib\ExtensionsManagementProcessor`.
+const PROCESSOR: &str = "MikoPBX\\PBXCoreREST\\Lib\\ExtensionsManagementProcessor";
+
+/// The processor's `default:` branch: `Unknown action - <action> in <class>`, 422.
+fn processor_unknown_action(action: &str) -> ApiResult {
+    ApiResult::fail(
+        action,
+        &format!("{PROCESSOR}::callBack"),
+        format!("Unknown action - {action} in {PROCESSOR}"),
+    )
 }
 
 /// `Utils::getPhoneRepresent()`: numbers longer than 10 digits match on their last 9.

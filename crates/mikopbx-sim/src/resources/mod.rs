@@ -7,6 +7,7 @@ pub(crate) mod catalog;
 pub(crate) mod cdr;
 pub(crate) mod employees;
 pub(crate) mod extensions;
+pub(crate) mod password;
 pub(crate) mod pbx_status;
 pub(crate) mod system;
 
@@ -297,11 +298,34 @@ pub(crate) fn page<T>(items: Vec<T>, ctx: &Ctx) -> Vec<T> {
     items.into_iter().skip(offset).take(limit).collect()
 }
 
-/// `orderWay` / `order_direction`: `DESC` (any case) reverses, anything else is ascending.
-pub(crate) fn descending(ctx: &Ctx) -> bool {
-    ctx.str("orderWay")
-        .or_else(|| ctx.str("order_direction"))
-        .is_some_and(|w| w.eq_ignore_ascii_case("desc"))
+/// `AbstractGetListAction::applyOrdering()` (src/PBXCoreREST/Lib/Common/AbstractGetListAction.php):
+/// the field is `order_by ?? order` (PHP `??`: a present `order_by` wins even when it is empty);
+/// an empty or not-allowed field means the resource's default order (`None` here), whatever
+/// the direction says. Otherwise the direction is `order_direction ?? orderWay`, upper-cased,
+/// and anything but `ASC` / `DESC` is `ASC`. Returns `(field, descending)`.
+pub(crate) fn ordering(ctx: &Ctx, allowed: &[&str]) -> Option<(String, bool)> {
+    fn present<'k>(ctx: &Ctx, k: &'k str) -> Option<&'k str> {
+        ctx.params.get(k).filter(|v| !v.is_null()).map(|_| k)
+    }
+    let field = present(ctx, "order_by")
+        .or_else(|| present(ctx, "order"))
+        .and_then(|k| ctx.str(k))
+        .unwrap_or_default();
+    if field.is_empty() || !allowed.contains(&field.as_str()) {
+        return None;
+    }
+    let dir = present(ctx, "order_direction")
+        .or_else(|| present(ctx, "orderWay"))
+        .and_then(|k| ctx.str(k))
+        .unwrap_or_default()
+        .to_uppercase();
+    Some((field, dir == "DESC"))
+}
+
+/// SQLite's default (BINARY) collation for `ORDER BY` on a TEXT column: byte order, so
+/// `'1000' < '201' < '79161234567' < '99'`.
+pub(crate) fn sql_text_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    a.as_bytes().cmp(b.as_bytes())
 }
 
 /// Case-insensitive `LIKE '%needle%'`.
