@@ -8,8 +8,8 @@
 use std::process::ExitCode;
 
 use mikopbx::{
-    ApiKey, CdrQuery, Client, EmployeeQuery, ExtensionQuery, KeyPermissions, NetworkFilter,
-    NewApiKey, NewEmployee, Permissions, operations,
+    ApiKey, CdrQuery, Client, EmployeeQuery, ExtensionQuery, NetworkFilter, NewApiKey, NewEmployee,
+    Permissions, operations,
 };
 use mikopbx_sim::Simulator;
 
@@ -62,12 +62,12 @@ async fn demo() -> Result<(), Box<dyn std::error::Error>> {
     let key = admin.api_keys().generate_key().await?;
     let info = admin
         .api_keys()
-        .create(NewApiKey {
-            description: "CRM integration (demo)".into(),
-            key: key.clone(),
-            permissions: KeyPermissions::Paths(needed.clone()),
-            network: NetworkFilter::Any,
-        })
+        .create(NewApiKey::new(
+            "CRM integration (demo)",
+            key.clone(),
+            Some(&needed),
+            NetworkFilter::Any,
+        ))
         .await?;
     println!(
         "   Created API key #{} {} with exactly these permissions (the key itself never appears in logs: {key:?}).",
@@ -84,7 +84,7 @@ async fn demo() -> Result<(), Box<dyn std::error::Error>> {
     );
     // Pick a mobile number the PBX knows, as a CRM would receive it from a ringing call.
     let mut someone = None;
-    let mut pager = admin.employees().list(EmployeeQuery::default());
+    let pager = admin.employees().list(EmployeeQuery::default());
     'outer: while let Some(page) = pager.next_page().await? {
         for e in page {
             if let Some(m) = e.mobile_number.clone().filter(|m| !m.is_empty()) {
@@ -127,7 +127,7 @@ async fn demo() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     step(3, "Today's calls (streamed page by page):");
-    let mut calls = crm.cdr().list(CdrQuery {
+    let calls = crm.cdr().list(CdrQuery {
         page_size: Some(50),
         ..CdrQuery::today()
     });

@@ -34,8 +34,14 @@ enum Command {
     Doctor(doctor::DoctorArgs),
     /// Run the MikoPBX simulator (same flags as `mikopbx-sim`).
     Sim(sim::SimArgs),
-    /// Print which permission every SDK operation needs (Markdown table).
-    Operations,
+    /// Print which permission every SDK operation needs (Markdown table), or with `--json` the
+    /// table as a JSON array (one object per operation: name, wire, method, path, resource,
+    /// access, idempotent, public, parameters, …).
+    Operations {
+        /// Print JSON instead of Markdown.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print the least-privilege `allowed_paths` for a list of operations (e.g. extensions.list cdr.list).
     Minimal {
         /// Operation names from `mikopbx operations`.
@@ -61,8 +67,16 @@ async fn main() -> ExitCode {
         Command::Demo => demo::run().await,
         Command::Doctor(args) => doctor::run(args).await,
         Command::Sim(args) => sim::run(args).await,
-        Command::Operations => {
+        Command::Operations { json: false } => {
             print!("{}", mikopbx::operations::markdown_table());
+            ExitCode::SUCCESS
+        }
+        Command::Operations { json: true } => {
+            let table = mikopbx::describe::operations_json();
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&table).unwrap_or_else(|_| "[]".into())
+            );
             ExitCode::SUCCESS
         }
         Command::Minimal { ops } => match mikopbx::operations::find_all(&ops) {

@@ -3,9 +3,7 @@
 
 use std::process::Command;
 
-use mikopbx::{
-    Access, ApiKey, Client, KeyPermissions, NetworkFilter, NewApiKey, Permissions, Resource,
-};
+use mikopbx::{Access, ApiKey, Client, NetworkFilter, NewApiKey, Permissions, Resource};
 use mikopbx_sim::Simulator;
 
 fn mikopbx() -> Command {
@@ -42,6 +40,49 @@ fn operations_and_minimal() {
     assert!(
         out.contains("`extensions.available` | `extensions.available` | POST"),
         "{out}"
+    );
+    // The JSON form: one object per operation with exactly the keys tooling relies on.
+    let (code, out) = run(mikopbx().args(["operations", "--json"]));
+    assert_eq!(code, 0);
+    let table: serde_json::Value = serde_json::from_str(&out).expect("operations --json is JSON");
+    let ops = table.as_array().expect("an array");
+    assert_eq!(ops.len(), mikopbx::operations::OPERATIONS.len());
+    for op in ops {
+        for key in [
+            "name",
+            "wire",
+            "method",
+            "path",
+            "resource",
+            "access",
+            "idempotent",
+            "public",
+            "parameters",
+        ] {
+            assert!(op.get(key).is_some(), "{key} missing in {op}");
+        }
+    }
+    let get = ops
+        .iter()
+        .find(|o| o["name"] == "employees.get")
+        .expect("employees.get");
+    assert_eq!(get["method"], "GET");
+    assert_eq!(get["access"], "read");
+    assert_eq!(get["path"], "/pbxcore/api/v3/employees/{id}");
+    assert_eq!(get["parameters"][0]["in"], "path");
+    let cdr = ops
+        .iter()
+        .find(|o| o["name"] == "cdr.list")
+        .expect("cdr.list");
+    let date_from = cdr["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "date_from")
+        .expect("date_from");
+    assert_eq!(
+        date_from["wire"], "dateFrom",
+        "query parameters carry their wire name"
     );
     let (code, out) = run(mikopbx().args(["minimal", "extensions.list", "cdr.list"]));
     assert_eq!(code, 0);
@@ -121,16 +162,16 @@ async fn doctor_reports_and_fails_when_unusable() {
     let key = admin.api_keys().generate_key().await.unwrap();
     admin
         .api_keys()
-        .create(NewApiKey {
-            description: "doctor test".into(),
-            key: key.clone(),
-            permissions: KeyPermissions::Paths(
-                Permissions::none()
+        .create(NewApiKey::new(
+            "doctor test",
+            key.clone(),
+            Some(
+                &Permissions::none()
                     .grant(Resource::ApiKeys, Access::Read)
                     .grant(Resource::Extensions, Access::Read),
             ),
-            network: NetworkFilter::Id { id: 1 },
-        })
+            NetworkFilter::Id { id: 1 },
+        ))
         .await
         .unwrap();
     let secret = key.expose_secret().to_owned();

@@ -7,7 +7,7 @@
 
 use serde_json::{Value, json};
 
-use crate::state::{Employee, Store};
+use crate::state::{CallQueue, Employee, QueueMember, Store};
 
 /// Realistic full names of the 50 seeded employees (extension 201 + index).
 const NAMES: &[&str] = &[
@@ -104,20 +104,7 @@ pub(crate) fn seed(store: &mut Store) {
             },
         );
     }
-    store.records.insert(
-        "call-queues".into(),
-        vec![
-            json!({"id": "QUEUE-1A2B3C41", "uniqid": "QUEUE-1A2B3C41", "name": "Sales", "extension": "2001",
-                   "strategy": "ringall", "seconds_to_ring_each_member": 15,
-                   "members": [{"extension": "201", "priority": 1}, {"extension": "202", "priority": 2},
-                               {"extension": "203", "priority": 3}],
-                   "timeout_extension": "", "moh_sound_id": "", "description": "Sales department"}),
-            json!({"id": "QUEUE-1A2B3C4D", "uniqid": "QUEUE-1A2B3C4D", "name": "Support", "extension": "2002",
-                   "strategy": "rrmemory", "seconds_to_ring_each_member": 20,
-                   "members": [{"extension": "210", "priority": 1}, {"extension": "211", "priority": 1}],
-                   "timeout_extension": "2000", "moh_sound_id": "", "description": "Technical support"}),
-        ],
-    );
+    seed_queues(store);
     store.records.insert(
         "ivr-menu".into(),
         vec![json!({"id": "IVR-5E0F1A22", "uniqid": "IVR-5E0F1A22", "name": "Main menu", "extension": "2000",
@@ -147,6 +134,64 @@ pub(crate) fn seed(store: &mut Store) {
                     "developer": "MIKO", "disabled": "0", "description": "Web interface users and roles"})],
     );
     store.general_settings = general_settings();
+}
+
+/// Two queues as the web UI saves them (every column set; `timeout_to_redirect_to_extension`
+/// `''` means "wait forever"). Sales ends in a digit, Support in a hex letter (the A–F quirk).
+fn seed_queues(store: &mut Store) {
+    let some = |v: &str| Some(v.to_string());
+    let queue = |id: u64, uniqid: &str, name: &str, ext: &str, strategy: &str| CallQueue {
+        id,
+        uniqid: uniqid.into(),
+        name: some(name),
+        extension: some(ext),
+        strategy: some(strategy),
+        seconds_to_ring_each_member: some("15"),
+        seconds_for_wrapup: some("15"),
+        recive_calls_while_on_a_call: some("0"),
+        caller_hear: some("ringing"),
+        announce_position: some("0"),
+        announce_hold_time: some("0"),
+        periodic_announce_sound_id: None,
+        moh_sound_id: None,
+        periodic_announce_frequency: None,
+        timeout_to_redirect_to_extension: some(""),
+        timeout_extension: None,
+        redirect_to_extension_if_empty: None,
+        number_unanswered_calls_to_redirect: some("3"),
+        redirect_to_extension_if_unanswered: None,
+        number_repeat_unanswered_to_redirect: some("3"),
+        redirect_to_extension_if_repeat_exceeded: None,
+        callerid_prefix: None,
+        description: None,
+        members: Vec::new(),
+    };
+    let mut member_id = 0;
+    let mut members = |list: &[(&str, i64)]| {
+        list.iter()
+            .map(|(ext, priority)| {
+                member_id += 1;
+                QueueMember {
+                    id: member_id,
+                    extension: ext.to_string(),
+                    priority: *priority,
+                }
+            })
+            .collect::<Vec<_>>()
+    };
+    let mut sales = queue(1, "QUEUE-1A2B3C41", "Sales", "2001", "ringall");
+    sales.description = some("Sales department");
+    sales.members = members(&[("201", 1), ("202", 2), ("203", 3)]);
+    let mut support = queue(2, "QUEUE-1A2B3C4D", "Support", "2002", "rrmemory");
+    support.description = some("Technical support");
+    support.seconds_to_ring_each_member = some("20");
+    support.timeout_to_redirect_to_extension = some("300");
+    support.timeout_extension = some("2000");
+    support.callerid_prefix = some("SUP:");
+    support.members = members(&[("210", 1), ("211", 1)]);
+    store.call_queues = vec![sales, support];
+    store.next_queue_id = 3;
+    store.next_queue_member_id = member_id + 1;
 }
 
 /// A few well-known `PbxSettings` keys with their defaults (`PbxSettingsDefaultValuesTrait.php`).

@@ -47,6 +47,72 @@ pub(crate) struct Employee {
     pub(crate) fwd_forwardingonunavailable: String,
 }
 
+/// One `m_CallQueues` row (src/Common/Models/CallQueues.php) with its `m_CallQueueMembers`.
+///
+/// Every column is a nullable string as in the model (`?string`, default `''` except
+/// `caller_hear`): `None` is SQL NULL, `Some("")` an empty string, and the two read back
+/// differently (`description` NULL is absent from a record, `''` is present).
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+pub(crate) struct CallQueue {
+    /// The integer primary key (never on the wire; `id` there is the uniqid).
+    pub(crate) id: u64,
+    pub(crate) uniqid: String,
+    pub(crate) name: Option<String>,
+    pub(crate) extension: Option<String>,
+    pub(crate) strategy: Option<String>,
+    pub(crate) seconds_to_ring_each_member: Option<String>,
+    pub(crate) seconds_for_wrapup: Option<String>,
+    pub(crate) recive_calls_while_on_a_call: Option<String>,
+    pub(crate) caller_hear: Option<String>,
+    pub(crate) announce_position: Option<String>,
+    pub(crate) announce_hold_time: Option<String>,
+    pub(crate) periodic_announce_sound_id: Option<String>,
+    pub(crate) moh_sound_id: Option<String>,
+    pub(crate) periodic_announce_frequency: Option<String>,
+    pub(crate) timeout_to_redirect_to_extension: Option<String>,
+    pub(crate) timeout_extension: Option<String>,
+    pub(crate) redirect_to_extension_if_empty: Option<String>,
+    pub(crate) number_unanswered_calls_to_redirect: Option<String>,
+    pub(crate) redirect_to_extension_if_unanswered: Option<String>,
+    pub(crate) number_repeat_unanswered_to_redirect: Option<String>,
+    pub(crate) redirect_to_extension_if_repeat_exceeded: Option<String>,
+    pub(crate) callerid_prefix: Option<String>,
+    pub(crate) description: Option<String>,
+    /// `m_CallQueueMembers` rows of this queue, in insertion (id) order.
+    pub(crate) members: Vec<QueueMember>,
+}
+
+/// One `m_CallQueueMembers` row.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub(crate) struct QueueMember {
+    pub(crate) id: u64,
+    pub(crate) extension: String,
+    pub(crate) priority: i64,
+}
+
+impl CallQueue {
+    /// The four routing columns that point at an extension number (the RESTRICT relations
+    /// `CallQueueRedirectRights*` of src/Common/Models/Extensions.php), in relation order.
+    pub(crate) fn redirects(&self) -> [&Option<String>; 4] {
+        [
+            &self.timeout_extension,
+            &self.redirect_to_extension_if_empty,
+            &self.redirect_to_extension_if_unanswered,
+            &self.redirect_to_extension_if_repeat_exceeded,
+        ]
+    }
+
+    /// The same columns, writable.
+    pub(crate) fn redirects_mut(&mut self) -> [&mut Option<String>; 4] {
+        [
+            &mut self.timeout_extension,
+            &mut self.redirect_to_extension_if_empty,
+            &mut self.redirect_to_extension_if_unanswered,
+            &mut self.redirect_to_extension_if_repeat_exceeded,
+        ]
+    }
+}
+
 /// A refresh token as `RedisTokenStorage` keeps it (under `sha256(token)`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct RefreshToken {
@@ -65,7 +131,15 @@ pub(crate) struct Store {
     pub(crate) next_key_id: u64,
     pub(crate) employees: BTreeMap<u64, Employee>,
     pub(crate) next_user_id: u64,
-    /// Records of the other resources (call-queues, ivr-menu, …), by resource name.
+    /// `m_CallQueues` with their members.
+    #[serde(default)]
+    pub(crate) call_queues: Vec<CallQueue>,
+    /// The next `m_CallQueues.id` / `m_CallQueueMembers.id` (AUTOINCREMENT: never reused).
+    #[serde(default)]
+    pub(crate) next_queue_id: u64,
+    #[serde(default)]
+    pub(crate) next_queue_member_id: u64,
+    /// Records of the other resources (ivr-menu, conference-rooms, …), by resource name.
     pub(crate) records: BTreeMap<String, Vec<Value>>,
     pub(crate) general_settings: Value,
     pub(crate) refresh_tokens: HashMap<String, RefreshToken>,
@@ -83,6 +157,8 @@ impl Store {
             jwt_secret: crate::util::random_hex(32),
             next_key_id: 1,
             next_user_id: 1,
+            next_queue_id: 1,
+            next_queue_member_id: 1,
             cdr_anchor: chrono::Utc::now().timestamp(),
             ..Store::default()
         };
@@ -94,7 +170,10 @@ impl Store {
     pub(crate) fn load_or_fresh(dir: &Path) -> Store {
         match std::fs::read(state_file(dir)) {
             Ok(bytes) => match serde_json::from_slice::<Store>(&bytes) {
-                Ok(s) => s,
+                Ok(mut s) => {
+                    crate::resources::call_queues::migrate_legacy(&mut s);
+                    s
+                }
                 Err(e) => {
                     tracing::warn!("state.json unreadable ({e}); starting from seed data");
                     Store::fresh()

@@ -120,11 +120,14 @@ async fn permission_table_rows_from_both_addresses() {
     ];
     for bind in [LOCAL, REMOTE] {
         let c = client(&sim, bind);
+        // Each pass creates a queue: a second one on the same number would be 409
+        // (SaveRecordAction's extension uniqueness check).
+        let queue_number = if bind == LOCAL { "2999" } else { "2998" };
         for (verb, path, allow) in rows {
             let req = c
                 .request(verb.parse().unwrap(), api(&sim, path))
                 .bearer_auth(&key)
-                .json(&json!({"name": "Q", "extension": "2999", "number": "299"}));
+                .json(&json!({"name": "Q", "extension": queue_number, "number": "299"}));
             let (status, body) = send(req).await;
             if *allow && *path == "extensions/201" {
                 // Allowed by the checker; the processor has no getRecord (422).

@@ -7,6 +7,8 @@ use secrecy::{ExposeSecret, SecretString};
 
 /// A MikoPBX API key (the Bearer token). Cloning keeps it secret; dropping zeroizes it.
 #[derive(Clone)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Object))]
+#[cfg_attr(feature = "uniffi", uniffi::export(Display, Debug))]
 pub struct ApiKey(SecretString);
 
 impl ApiKey {
@@ -88,6 +90,34 @@ impl PartialEq for ApiKey {
             other.expose_secret().as_bytes(),
         );
         a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    }
+}
+
+/// From its text (what the Python binding sends for `NewApiKey.key`).
+impl<'de> serde::Deserialize<'de> for ApiKey {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(ApiKey::new)
+    }
+}
+
+/// Kotlin/Swift: `ApiKey(text)`, and the two ways to read it back.
+#[cfg(feature = "uniffi")]
+#[uniffi::export]
+impl ApiKey {
+    /// Wraps a key; it is never shown by `toString`/`description`, logs or errors.
+    #[uniffi::constructor(name = "new")]
+    pub fn ffi_new(key: String) -> Self {
+        ApiKey::new(key)
+    }
+    /// The plaintext key, to store it (the PBX keeps only a hash). Never log it.
+    #[uniffi::method(name = "expose_secret")]
+    pub fn ffi_expose_secret(&self) -> String {
+        self.expose_secret().to_owned()
+    }
+    /// The first 5 and last 5 characters, as the PBX's `key_display` shows them.
+    #[uniffi::method(name = "key_display")]
+    pub fn ffi_key_display(&self) -> String {
+        self.key_display()
     }
 }
 

@@ -24,6 +24,8 @@ const MAX_BODY: usize = 32 * 1024 * 1024;
 /// A MikoPBX REST API v3 client. Cheap to clone (an `Arc` inside); `Send + Sync`; every call is
 /// cancel-safe (dropping a future loses nothing but that call).
 #[derive(Clone)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Object))]
+#[cfg_attr(feature = "uniffi", uniffi::export(Debug))]
 pub struct Client {
     pub(crate) inner: Arc<Inner>,
 }
@@ -230,6 +232,53 @@ impl Client {
         Ok(())
     }
 
+    /// Runs one operation with the arguments `api!` collected.
+    pub(crate) async fn execute(
+        &self,
+        op: &'static OperationSpec,
+        request: crate::api::Request<'_>,
+    ) -> Result<Reply, Error> {
+        self.call(op, request.id, &request.query, request.body.as_ref())
+            .await
+    }
+
+    /// Runs one operation whose `data` is one object. A read by id answered with an empty
+    /// `data` (`[]`, which the server sends for a missing record) is `NotFound`.
+    pub(crate) async fn execute_one<T: serde::de::DeserializeOwned>(
+        &self,
+        op: &'static OperationSpec,
+        request: crate::api::Request<'_>,
+    ) -> Result<T, Error> {
+        let id = request.id.map(str::to_owned);
+        let reply = self.execute(op, request).await?;
+        if op.needs_id() && reply.envelope.data.as_array().is_some_and(Vec::is_empty) {
+            return Err(Error::NotFound {
+                operation: Some(op.name.into()),
+                status: Some(reply.status),
+                messages: vec![format!(
+                    "no {} record {}",
+                    op.resource.segment(),
+                    id.unwrap_or_default()
+                )],
+            });
+        }
+        crate::envelope::typed(reply.envelope.data, op.name, reply.status)
+    }
+
+    /// Runs one operation whose `data` is a list, returned whole.
+    pub(crate) async fn execute_list<T: serde::de::DeserializeOwned>(
+        &self,
+        op: &'static OperationSpec,
+        request: crate::api::Request<'_>,
+    ) -> Result<Vec<T>, Error> {
+        let reply = self.execute(op, request).await?;
+        split_list(op.shape, reply.envelope.data)
+            .items
+            .into_iter()
+            .map(|v| crate::envelope::typed(v, op.name, reply.status))
+            .collect()
+    }
+
     /// Runs one operation: pre-check, governor, send, classify, retry, diagnose.
     pub(crate) async fn call(
         &self,
@@ -410,7 +459,7 @@ impl Client {
             return Attempt::Fail {
                 error: Error::Tls {
                     operation: None,
-                    kind,
+                    tls_kind: kind,
                     detail,
                 },
                 retryable: false,
@@ -691,7 +740,7 @@ impl Client {
                     let url = format!(
                         "{}{}",
                         self.inner.base,
-                        crate::operations::SYSTEM_PING.path(None)
+                        crate::resources::system::SYSTEM_PING.path(None)
                     );
                     let fut = http.get(&url).send();
                     match tokio::time::timeout(self.inner.timeout, fut).await {
@@ -703,7 +752,7 @@ impl Client {
                         Ok(Err(e)) => Err(match transport::classify(&e, &self.inner.host) {
                             Some((kind, detail)) => Error::Tls {
                                 operation: Some("system.ping".into()),
-                                kind,
+                                tls_kind: kind,
                                 detail,
                             },
                             None => Error::Connect {

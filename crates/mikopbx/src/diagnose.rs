@@ -43,24 +43,28 @@ pub(crate) fn id_quirk_error(op: &OperationSpec, path: &str, status: Option<u16>
     }
 }
 
-/// A cheap read of a resource, used as a probe: (operation, query).
+/// A cheap read of a resource, used as a probe: the resource's first read in the table that
+/// needs no id (a list asked for one item, or an action without arguments).
 fn cheap_read(resource: Resource) -> Option<(&'static OperationSpec, Vec<(String, String)>)> {
-    let limit1 = || {
-        vec![
-            ("limit".to_owned(), "1".to_owned()),
-            ("offset".to_owned(), "0".to_owned()),
-        ]
-    };
-    Some(match resource {
-        Resource::System => (&operations::SYSTEM_CHECK_AUTH, Vec::new()),
-        Resource::Sysinfo => (&operations::SYSINFO_GET_INFO, Vec::new()),
-        Resource::Extensions => (&operations::EXTENSIONS_LIST, limit1()),
-        Resource::Employees => (&operations::EMPLOYEES_LIST, limit1()),
-        Resource::Cdr => (&operations::CDR_LIST, limit1()),
-        Resource::ApiKeys => (&operations::API_KEYS_LIST, limit1()),
-        Resource::PbxStatus => (&operations::PBX_STATUS_ACTIVE_CALLS, Vec::new()),
-        _ => return None,
-    })
+    use crate::describe::Returns;
+    let reads = operations::OPERATIONS.iter().copied().filter(|o| {
+        o.resource == resource && o.access == Access::Read && !o.needs_id() && !o.public
+    });
+    let mut fallback = None;
+    for op in reads {
+        match op.returns.form {
+            Returns::Pager => {
+                let one = vec![
+                    ("limit".to_owned(), "1".to_owned()),
+                    ("offset".to_owned(), "0".to_owned()),
+                ];
+                return Some((op, one));
+            }
+            _ if op.params.is_empty() && fallback.is_none() => fallback = Some((op, Vec::new())),
+            _ => {}
+        }
+    }
+    fallback
 }
 
 /// Probes a read. `Some(true)` accepted, `Some(false)` 401, `None` inconclusive (other failure).
@@ -83,16 +87,31 @@ pub(crate) async fn read_own_permissions(client: &Client) -> Option<Permissions>
         ("offset".to_owned(), "0".to_owned()),
     ];
     let reply = client
-        .call_with(&operations::API_KEYS_LIST, None, &query, None, false)
+        .call_with(
+            &crate::resources::api_keys::API_KEYS_LIST,
+            None,
+            &query,
+            None,
+            false,
+        )
         .await
         .ok()?;
-    let page = crate::client::split_list(operations::API_KEYS_LIST.shape, reply.envelope.data);
+    let page = crate::client::split_list(
+        crate::resources::api_keys::API_KEYS_LIST.shape,
+        reply.envelope.data,
+    );
     for item in page.items {
         let info: crate::resources::api_keys::ApiKeyInfo = serde_json::from_value(item).ok()?;
         if info.key_display == display {
             // List rows are summaries (no allowed_paths, no networkfilterid): read the record.
             let reply = client
-                .call_with(&operations::API_KEYS_GET, Some(&info.id), &[], None, false)
+                .call_with(
+                    &crate::resources::api_keys::API_KEYS_GET,
+                    Some(&info.id),
+                    &[],
+                    None,
+                    false,
+                )
                 .await
                 .ok()?;
             let full: crate::resources::api_keys::ApiKeyInfo =

@@ -166,6 +166,42 @@ pub(crate) mod lenient {
         })
     }
 
+    /// `Some(integer)` from numbers or numeric strings; null, absent and "" as `None`.
+    pub fn opt_int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+        Ok(match Value::deserialize(d)? {
+            Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
+            Value::String(s) => s.trim().parse::<i64>().ok(),
+            Value::Bool(b) => Some(i64::from(b)),
+            _ => None,
+        })
+    }
+
+    /// `Some(bool)` from true/false, 0/1, "0"/"1"; null and absent as `None`.
+    pub fn opt_boolean<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+        Ok(match Value::deserialize(d)? {
+            Value::Null => None,
+            Value::String(s) if s.is_empty() => None,
+            other => Some(super::truthy(&other)),
+        })
+    }
+
+    /// A list of records; `null`, `{}` and `[]` (PHP's empty array) as empty.
+    pub fn list<'de, D: Deserializer<'de>, T: serde::de::DeserializeOwned>(
+        d: D,
+    ) -> Result<Vec<T>, D::Error> {
+        match Value::deserialize(d)? {
+            Value::Array(items) => items
+                .into_iter()
+                .map(|v| serde_json::from_value(v).map_err(serde::de::Error::custom))
+                .collect(),
+            Value::Object(map) => map
+                .into_iter()
+                .map(|(_, v)| serde_json::from_value(v).map_err(serde::de::Error::custom))
+                .collect(),
+            _ => Ok(Vec::new()),
+        }
+    }
+
     /// A string→string map from an object (values stringified); `[]`/null as empty.
     pub fn string_map<'de, D: Deserializer<'de>>(
         d: D,
@@ -183,6 +219,24 @@ pub(crate) mod lenient {
                 .collect(),
             _ => Default::default(),
         })
+    }
+
+    /// The fields a model does not name (used with `#[serde(flatten)]`), each value as JSON
+    /// text: what a newer PBX adds is kept, not dropped.
+    pub fn extra<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<std::collections::HashMap<String, String>, D::Error> {
+        let map = std::collections::BTreeMap::<String, Value>::deserialize(d)?;
+        Ok(map
+            .into_iter()
+            .map(|(k, v)| {
+                let text = match v {
+                    Value::String(s) => s,
+                    other => other.to_string(),
+                };
+                (k, text)
+            })
+            .collect())
     }
 }
 

@@ -270,10 +270,19 @@ fn opt_duration(d: &Option<Duration>) -> String {
     }
 }
 
-/// Everything that can go wrong.
+/// The error type, by its short name. (The enum is named `MikoPbxError` so that Kotlin and Swift,
+/// which see its own name, do not get a type called `Error`/`Exception`.)
+pub type Error = MikoPbxError;
+
+/// Everything that can go wrong. Kotlin: `sealed class MikoPbxException` (its `message` is the
+/// `Display` text); Swift: `enum MikoPbxError` (its `description` likewise); Python: the
+/// `mikopbx.MikoPBXError` tree. Every language reads the same accessors: `kind`, `operation`,
+/// `status`.
 #[derive(Debug, thiserror::Error)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Error))]
+#[cfg_attr(feature = "uniffi", uniffi::export(Display))]
 #[non_exhaustive]
-pub enum Error {
+pub enum MikoPbxError {
     /// 401 that could not be pinned on a permission or a network filter.
     #[error("{}unauthorized{}: {diagnosis}", op_prefix(.operation), status_suffix(.status))]
     Unauthorized {
@@ -394,12 +403,12 @@ pub enum Error {
         messages: Vec<String>,
     },
     /// TLS failure.
-    #[error("{}TLS failure ({kind}): {detail}", op_prefix(.operation))]
+    #[error("{}TLS failure ({tls_kind}): {detail}", op_prefix(.operation))]
     Tls {
         /// Operation name.
         operation: Option<String>,
         /// Sub-kind.
-        kind: TlsKind,
+        tls_kind: TlsKind,
         /// What happened and what to do.
         detail: String,
     },
@@ -443,6 +452,32 @@ pub enum Error {
         /// What is wrong.
         detail: String,
     },
+}
+
+/// The accessors every language shares (`kind`, `operation`, `status`, …), for Kotlin and Swift.
+#[cfg(feature = "uniffi")]
+#[uniffi::export]
+impl MikoPbxError {
+    /// The error's kind.
+    #[uniffi::method(name = "kind")]
+    pub fn ffi_kind(&self) -> ErrorKind {
+        self.kind()
+    }
+    /// The kind's snake_case name, the same in every language (`"permission_denied"`).
+    #[uniffi::method(name = "kind_name")]
+    pub fn ffi_kind_name(&self) -> String {
+        self.kind().as_str().to_owned()
+    }
+    /// The operation the error belongs to, when there is one.
+    #[uniffi::method(name = "operation")]
+    pub fn ffi_operation(&self) -> Option<String> {
+        self.operation().map(str::to_owned)
+    }
+    /// The HTTP status, when a response was received.
+    #[uniffi::method(name = "status")]
+    pub fn ffi_status(&self) -> Option<u16> {
+        self.status()
+    }
 }
 
 impl Error {
@@ -516,7 +551,7 @@ impl Error {
     /// The TLS sub-kind, for [`ErrorKind::Tls`].
     pub fn tls_kind(&self) -> Option<TlsKind> {
         match self {
-            Error::Tls { kind, .. } => Some(*kind),
+            Error::Tls { tls_kind, .. } => Some(*tls_kind),
             _ => None,
         }
     }

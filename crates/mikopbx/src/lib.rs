@@ -31,7 +31,7 @@
 //!     .build()?;
 //!
 //! // Who is calling from +1 555 0100?
-//! let mut pager = client.extensions().list(ExtensionQuery {
+//! let pager = client.extensions().list(ExtensionQuery {
 //!     search: Some("5550100".into()),
 //!     ..Default::default()
 //! });
@@ -69,27 +69,38 @@
 //!
 //! # Modules
 //!
-//! [`transport`] builds the only HTTP client and owns the TLS trust decisions; [`operations`] is
-//! the table every request is derived from; [`permissions`] reproduces the server's rules;
-//! [`pagination`] streams every list shape; [`resources`] holds one module per resource API.
+//! [`transport`] builds the only HTTP client and owns the TLS trust decisions; each module of
+//! [`resources`] describes its endpoints once, in an `api!` block, and [`operations`] gathers
+//! them into the table every request is derived from; [`describe`] makes the table and the
+//! models machine-readable for the bindings; [`permissions`] reproduces the server's rules;
+//! [`pagination`] streams every list shape.
 
 #[cfg(feature = "uniffi")]
 uniffi::setup_scaffolding!();
 
+// `#[derive(Describe)]` names `::mikopbx::…`, which must resolve inside this crate too.
+extern crate self as mikopbx;
+
+mod api;
 pub mod auth;
 mod client;
 pub mod config;
+pub mod describe;
 mod diagnose;
+pub mod dynamic;
 mod envelope;
 pub mod error;
 mod governor;
 pub mod operations;
 pub mod pagination;
 pub mod permissions;
+#[cfg(feature = "python")]
+pub mod python;
 pub mod resources;
 mod retry;
 pub mod transport;
 
+pub use api::Paged;
 pub use auth::ApiKey;
 pub use client::{CertificateInfo, Client, TlsReport};
 pub use config::{ClientBuilder, RateLimit};
@@ -97,52 +108,13 @@ pub use error::{DenialOrigin, Diagnosis, Error, ErrorKind, TlsKind, Unauthorized
 pub use operations::{HttpMethod, OperationSpec, ResponseShape};
 pub use pagination::Pager;
 pub use permissions::{Access, NetworkFilter, Permissions, Resource};
-pub use resources::api_keys::{ApiKeyInfo, ApiKeysApi, KeyPermissions, NewApiKey};
-pub use resources::cdr::{CdrApi, CdrCall, CdrQuery, CdrRecord};
-pub use resources::employees::{Employee, EmployeePatch, EmployeeQuery, EmployeesApi, NewEmployee};
-pub use resources::extensions::{Extension, ExtensionOption, ExtensionQuery, ExtensionsApi};
-pub use resources::pbx_status::{ActiveCall, ActiveChannel, PbxStatusApi};
-pub use resources::system::{SysInfo, SysinfoApi, SystemApi};
+// Every resource's handle, models and cursors (`mikopbx::Employee`, `mikopbx::CdrPager`, …).
+pub use resources::prelude::*;
 
 impl Client {
-    /// `system` operations.
-    pub fn system(&self) -> SystemApi<'_> {
-        SystemApi { client: self }
-    }
-
-    /// `sysinfo` operations.
-    pub fn sysinfo(&self) -> SysinfoApi<'_> {
-        SysinfoApi { client: self }
-    }
-
-    /// `extensions` operations.
-    pub fn extensions(&self) -> ExtensionsApi<'_> {
-        ExtensionsApi { client: self }
-    }
-
-    /// `employees` operations.
-    pub fn employees(&self) -> EmployeesApi<'_> {
-        EmployeesApi { client: self }
-    }
-
-    /// `cdr` operations.
-    pub fn cdr(&self) -> CdrApi<'_> {
-        CdrApi { client: self }
-    }
-
-    /// `pbx-status` operations.
-    pub fn pbx_status(&self) -> PbxStatusApi<'_> {
-        PbxStatusApi { client: self }
-    }
-
-    /// `api-keys` operations.
-    pub fn api_keys(&self) -> ApiKeysApi<'_> {
-        ApiKeysApi { client: self }
-    }
-
     /// Probes a read of `resource` with this client's key: `Some(true)` accepted, `Some(false)`
-    /// refused (401), `None` when there is no cheap read for it or the answer says nothing about
-    /// the key. Used by `mikopbx doctor`.
+    /// refused (401), `None` when the resource has no read in the table or the answer says
+    /// nothing about the key. Used by `mikopbx doctor`.
     pub async fn probe_read(&self, resource: Resource) -> Option<bool> {
         diagnose::probe(self, resource).await
     }

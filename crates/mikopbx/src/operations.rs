@@ -1,11 +1,16 @@
 //! The operations table: one entry per API operation.
 //!
-//! Everything else is derived from it: the URL of each request, the local permission pre-check,
-//! [`Permissions::minimal_for`](crate::Permissions::minimal_for), retry eligibility and the
-//! "which permission does this call need" table ([`markdown_table`]).
+//! The entries are written once, in each resource module's `api!` block (see [`crate::api`]);
+//! this module gathers them into [`OPERATIONS`] (resources in the order of
+//! `resources::RESOURCES`). Everything else is derived from an entry: the URL of each request,
+//! the local permission pre-check, [`Permissions::minimal_for`](crate::Permissions::minimal_for),
+//! retry eligibility, the 401 probe, the "which permission does this call need" table
+//! ([`markdown_table`]), the manifest ([`crate::describe`]) and every binding's method.
 
 use std::fmt;
+use std::sync::LazyLock;
 
+use crate::describe::{Param, ReturnType};
 use crate::permissions::{Access, Resource};
 
 /// HTTP verbs used by the API.
@@ -65,7 +70,7 @@ pub enum ResponseShape {
 }
 
 /// One API operation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug)]
 pub struct OperationSpec {
     /// Canonical name: the SDK method, `<resource>.<method>` in snake_case, e.g.
     /// `"extensions.get_for_select"`, identical in every language. Used in errors, logs, scenarios
@@ -90,7 +95,26 @@ pub struct OperationSpec {
     pub shape: ResponseShape,
     /// One line for the docs table.
     pub summary: &'static str,
+    /// The method's doc comment (carried into every language).
+    pub doc: &'static str,
+    /// The resource handle's accessor (`employees` in `client.employees()`).
+    pub handle: &'static str,
+    /// The method on the handle (`get_for_select`).
+    pub method_name: &'static str,
+    /// The method's arguments.
+    pub params: &'static [Param],
+    /// What the method returns.
+    pub returns: ReturnType,
 }
+
+/// Operations are equal when their names are (names are unique in the table).
+impl PartialEq for OperationSpec {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+impl Eq for OperationSpec {}
 
 impl OperationSpec {
     /// The `allowed_paths` key the server checks for this operation.
@@ -132,291 +156,15 @@ pub(crate) fn encode_segment(s: &str) -> String {
     out
 }
 
-/// `names` is (canonical name, server alias).
-const fn op(
-    names: (&'static str, &'static str),
-    method: HttpMethod,
-    path_template: &'static str,
-    resource: Resource,
-    idempotent: bool,
-    shape: ResponseShape,
-    summary: &'static str,
-) -> OperationSpec {
-    let access = match method {
-        HttpMethod::Get | HttpMethod::Head => Access::Read,
-        _ => Access::Write,
-    };
-    OperationSpec {
-        name: names.0,
-        wire: names.1,
-        method,
-        path_template,
-        resource,
-        access,
-        idempotent,
-        public: false,
-        shape,
-        summary,
-    }
-}
+pub use crate::resources::specs::*;
 
-const fn public(mut spec: OperationSpec) -> OperationSpec {
-    spec.public = true;
-    spec
-}
-
-use HttpMethod::{Delete, Get, Patch, Post, Put};
-use ResponseShape::{BareList, CdrRecords, Object, RecordsTotal};
-
-/// `system.ping`.
-pub const SYSTEM_PING: OperationSpec = public(op(
-    ("system.ping", "system.ping"),
-    Get,
-    "/pbxcore/api/v3/system:ping",
-    Resource::System,
-    true,
-    ResponseShape::Empty,
-    "Is the API up? (public)",
-));
-/// The system.checkAuth operation.
-pub const SYSTEM_CHECK_AUTH: OperationSpec = op(
-    ("system.check_auth", "system.checkAuth"),
-    Get,
-    "/pbxcore/api/v3/system:checkAuth",
-    Resource::System,
-    true,
-    Object,
-    "Are these credentials accepted?",
-);
-/// The sysinfo.getInfo operation.
-pub const SYSINFO_GET_INFO: OperationSpec = op(
-    ("sysinfo.get_info", "sysinfo.getInfo"),
-    Get,
-    "/pbxcore/api/v3/sysinfo:getInfo",
-    Resource::Sysinfo,
-    true,
-    Object,
-    "System information",
-);
-/// The extensions.list operation.
-pub const EXTENSIONS_LIST: OperationSpec = op(
-    ("extensions.list", "extensions.list"),
-    Get,
-    "/pbxcore/api/v3/extensions",
-    Resource::Extensions,
-    true,
-    BareList,
-    "List extensions (search, type, paging)",
-);
-/// The extensions.get operation.
-/// The server has no `getRecord` for extensions (every `GET extensions/{n}` answers 422 "Unknown
-/// action"), so this is a search of the list for the exact number.
-pub const EXTENSIONS_GET: OperationSpec = op(
-    ("extensions.get", "extensions.getList"),
-    Get,
-    "/pbxcore/api/v3/extensions",
-    Resource::Extensions,
-    true,
-    BareList,
-    "One extension by number (a search of the list: the server has no getRecord)",
-);
-/// The extensions.getForSelect operation.
-pub const EXTENSIONS_GET_FOR_SELECT: OperationSpec = op(
-    ("extensions.get_for_select", "extensions.getForSelect"),
-    Get,
-    "/pbxcore/api/v3/extensions:getForSelect",
-    Resource::Extensions,
-    true,
-    BareList,
-    "Extensions as select options",
-);
-/// The extensions.available operation. A POST, so the server demands write even though it is a
-/// lookup; retrying it is harmless because it changes nothing.
-pub const EXTENSIONS_AVAILABLE: OperationSpec = op(
-    ("extensions.available", "extensions.available"),
-    Post,
-    "/pbxcore/api/v3/extensions:available",
-    Resource::Extensions,
-    true,
-    Object,
-    "Is a number free? (POST: needs write)",
-);
-/// The employees.list operation.
-pub const EMPLOYEES_LIST: OperationSpec = op(
-    ("employees.list", "employees.list"),
-    Get,
-    "/pbxcore/api/v3/employees",
-    Resource::Employees,
-    true,
-    RecordsTotal,
-    "List employees",
-);
-/// The employees.get operation.
-pub const EMPLOYEES_GET: OperationSpec = op(
-    ("employees.get", "employees.get"),
-    Get,
-    "/pbxcore/api/v3/employees/{id}",
-    Resource::Employees,
-    true,
-    Object,
-    "One employee",
-);
-/// The employees.create operation.
-pub const EMPLOYEES_CREATE: OperationSpec = op(
-    ("employees.create", "employees.create"),
-    Post,
-    "/pbxcore/api/v3/employees",
-    Resource::Employees,
-    false,
-    Object,
-    "Create an employee (and its extension)",
-);
-/// The employees.update operation.
-pub const EMPLOYEES_UPDATE: OperationSpec = op(
-    ("employees.update", "employees.update"),
-    Put,
-    "/pbxcore/api/v3/employees/{id}",
-    Resource::Employees,
-    true,
-    Object,
-    "Replace an employee",
-);
-/// The employees.patch operation. Not retried: a partial update is not guaranteed idempotent.
-pub const EMPLOYEES_PATCH: OperationSpec = op(
-    ("employees.patch", "employees.patch"),
-    Patch,
-    "/pbxcore/api/v3/employees/{id}",
-    Resource::Employees,
-    false,
-    Object,
-    "Change some fields of an employee",
-);
-/// The employees.delete operation.
-pub const EMPLOYEES_DELETE: OperationSpec = op(
-    ("employees.delete", "employees.delete"),
-    Delete,
-    "/pbxcore/api/v3/employees/{id}",
-    Resource::Employees,
-    true,
-    ResponseShape::Empty,
-    "Delete an employee",
-);
-/// The cdr.list operation.
-pub const CDR_LIST: OperationSpec = op(
-    ("cdr.list", "cdr.list"),
-    Get,
-    "/pbxcore/api/v3/cdr",
-    Resource::Cdr,
-    true,
-    CdrRecords,
-    "Call history with filters",
-);
-/// The pbx-status.getActiveCalls operation.
-pub const PBX_STATUS_ACTIVE_CALLS: OperationSpec = op(
-    ("pbx_status.active_calls", "pbx-status.getActiveCalls"),
-    Get,
-    "/pbxcore/api/v3/pbx-status:getActiveCalls",
-    Resource::PbxStatus,
-    true,
-    BareList,
-    "Calls in progress",
-);
-/// The pbx-status.getActiveChannels operation.
-pub const PBX_STATUS_ACTIVE_CHANNELS: OperationSpec = op(
-    ("pbx_status.active_channels", "pbx-status.getActiveChannels"),
-    Get,
-    "/pbxcore/api/v3/pbx-status:getActiveChannels",
-    Resource::PbxStatus,
-    true,
-    BareList,
-    "Channels in progress",
-);
-/// The api-keys.generateKey operation. Stateless on the server, so a retry is harmless.
-pub const API_KEYS_GENERATE: OperationSpec = op(
-    ("api_keys.generate_key", "api-keys.generateKey"),
-    Post,
-    "/pbxcore/api/v3/api-keys:generateKey",
-    Resource::ApiKeys,
-    true,
-    Object,
-    "Generate a new key (returned once)",
-);
-/// The api-keys.create operation.
-pub const API_KEYS_CREATE: OperationSpec = op(
-    ("api_keys.create", "api-keys.create"),
-    Post,
-    "/pbxcore/api/v3/api-keys",
-    Resource::ApiKeys,
-    false,
-    Object,
-    "Register a key with its permissions",
-);
-/// The api-keys.list operation.
-pub const API_KEYS_LIST: OperationSpec = op(
-    ("api_keys.list", "api-keys.list"),
-    Get,
-    "/pbxcore/api/v3/api-keys",
-    Resource::ApiKeys,
-    true,
-    BareList,
-    "List keys",
-);
-/// The api-keys.get operation.
-pub const API_KEYS_GET: OperationSpec = op(
-    ("api_keys.get", "api-keys.get"),
-    Get,
-    "/pbxcore/api/v3/api-keys/{id}",
-    Resource::ApiKeys,
-    true,
-    Object,
-    "One key",
-);
-/// The api-keys.update operation.
-pub const API_KEYS_UPDATE: OperationSpec = op(
-    ("api_keys.update", "api-keys.update"),
-    Put,
-    "/pbxcore/api/v3/api-keys/{id}",
-    Resource::ApiKeys,
-    true,
-    Object,
-    "Replace a key's settings",
-);
-/// The api-keys.delete operation.
-pub const API_KEYS_DELETE: OperationSpec = op(
-    ("api_keys.delete", "api-keys.delete"),
-    Delete,
-    "/pbxcore/api/v3/api-keys/{id}",
-    Resource::ApiKeys,
-    true,
-    ResponseShape::Empty,
-    "Revoke a key",
-);
-
-/// Every operation the client knows.
-pub static OPERATIONS: &[OperationSpec] = &[
-    SYSTEM_PING,
-    SYSTEM_CHECK_AUTH,
-    SYSINFO_GET_INFO,
-    EXTENSIONS_LIST,
-    EXTENSIONS_GET,
-    EXTENSIONS_GET_FOR_SELECT,
-    EXTENSIONS_AVAILABLE,
-    EMPLOYEES_LIST,
-    EMPLOYEES_GET,
-    EMPLOYEES_CREATE,
-    EMPLOYEES_UPDATE,
-    EMPLOYEES_PATCH,
-    EMPLOYEES_DELETE,
-    CDR_LIST,
-    PBX_STATUS_ACTIVE_CALLS,
-    PBX_STATUS_ACTIVE_CHANNELS,
-    API_KEYS_GENERATE,
-    API_KEYS_CREATE,
-    API_KEYS_LIST,
-    API_KEYS_GET,
-    API_KEYS_UPDATE,
-    API_KEYS_DELETE,
-];
+/// Every operation the client knows, resource by resource, in definition order.
+pub static OPERATIONS: LazyLock<Vec<&'static OperationSpec>> = LazyLock::new(|| {
+    crate::resources::RESOURCES
+        .iter()
+        .flat_map(|r| r.iter().copied())
+        .collect()
+});
 
 /// Finds an operation by its canonical name (`"api_keys.generate_key"`) or its wire alias
 /// (`"api-keys.generateKey"`); always returns the canonical spec.
@@ -426,6 +174,7 @@ pub fn find(name: &str) -> Option<&'static OperationSpec> {
         .iter()
         .find(|o| o.name == name)
         .or_else(|| OPERATIONS.iter().find(|o| o.wire == name))
+        .copied()
 }
 
 /// Finds several operations by name; an unknown name is a `Config` error listing the known ones.
@@ -450,7 +199,7 @@ pub fn markdown_table() -> String {
     let mut out = String::from(
         "| operation | server action | HTTP | path | allowed_paths key | access | retried | what |\n|---|---|---|---|---|---|---|---|\n",
     );
-    for o in OPERATIONS {
+    for o in OPERATIONS.iter() {
         let perm = if o.public {
             "public".to_owned()
         } else {
@@ -481,7 +230,7 @@ mod tests {
         names.sort();
         names.dedup();
         assert_eq!(names.len(), OPERATIONS.len());
-        for o in OPERATIONS {
+        for &o in OPERATIONS.iter() {
             assert_eq!(o.access, Access::for_method(o.method), "{}", o.name);
             assert!(o.path_template.starts_with("/pbxcore/api/v3/"));
             assert!(o.wire.starts_with(o.resource.segment()), "{}", o.wire);
@@ -490,8 +239,8 @@ mod tests {
                 "{}",
                 o.name
             );
-            if o.name != "extensions.get" {
-                // extensions.get shares the server action of extensions.list.
+            if !["extensions.get", "cdr.list_calls"].contains(&o.name) {
+                // These share the server action of extensions.list and cdr.list.
                 assert_eq!(find(o.wire), Some(o));
             }
             assert_eq!(find(o.name), Some(o));
@@ -501,19 +250,51 @@ mod tests {
     #[test]
     fn paths_are_concatenated_not_joined() {
         assert_eq!(
-            EXTENSIONS_GET_FOR_SELECT.path(None),
+            crate::resources::extensions::EXTENSIONS_GET_FOR_SELECT.path(None),
             "/pbxcore/api/v3/extensions:getForSelect"
         );
         assert_eq!(
-            EMPLOYEES_GET.path(Some("12/../x")),
+            crate::resources::employees::EMPLOYEES_GET.path(Some("12/../x")),
             "/pbxcore/api/v3/employees/12%2F..%2Fx"
         );
     }
 
     #[test]
+    fn every_operation_is_reachable_by_name_with_checked_arguments() {
+        let client = crate::Client::builder("https://127.0.0.1:9")
+            .build()
+            .unwrap();
+        for &o in OPERATIONS.iter() {
+            assert_eq!(o.name, format!("{}.{}", o.handle, o.method_name));
+            let started = crate::resources::json_call(
+                &client,
+                o.handle,
+                o.method_name,
+                serde_json::json!({"no_such_argument": 1}),
+            )
+            .unwrap_or_else(|| panic!("{} is missing from the by-name dispatch", o.name));
+            let Err(e) = started else {
+                panic!("{}: an unknown argument was accepted", o.name)
+            };
+            assert!(
+                e.to_string().contains("no_such_argument"),
+                "{}: {e}",
+                o.name
+            );
+        }
+    }
+
+    #[test]
+    fn list_calls_has_its_own_entry() {
+        let ops = find_all(&["cdr.list_calls"]).unwrap();
+        let p = crate::Permissions::minimal_for(&ops).to_allowed_paths();
+        assert_eq!(p.get("/api/v3/cdr").map(String::as_str), Some("read"));
+    }
+
+    #[test]
     fn table_lists_every_operation() {
         let t = markdown_table();
-        for o in OPERATIONS {
+        for o in OPERATIONS.iter() {
             assert!(t.contains(o.name));
         }
     }

@@ -78,6 +78,22 @@ impl<T: DeserializeOwned> Pager<T> {
         }
     }
 
+    /// The pager of a list operation for a query struct: its serialized fields are the filters,
+    /// its `page_size` and `max_items` the paging (default page: 100).
+    pub(crate) fn for_query<Q: serde::Serialize + crate::api::Paged>(
+        client: Client,
+        op: &'static OperationSpec,
+        query: &Q,
+    ) -> Self {
+        Pager::new(
+            client,
+            op,
+            crate::api::query_pairs(query),
+            query.page_size().unwrap_or(100),
+            query.max_items(),
+        )
+    }
+
     /// Keeps only items passing `keep`, for filters the server documents but ignores.
     pub(crate) fn with_filter(mut self, keep: impl Fn(&T) -> bool + Send + Sync + 'static) -> Self {
         self.filter = Some(Arc::new(keep));
@@ -231,3 +247,102 @@ impl<T: DeserializeOwned + Send + 'static> Pager<T> {
         )
     }
 }
+
+/// A pager behind a lock, so that a cursor object can hand out pages through `&self` (what
+/// uniffi objects and shared handles need).
+pub struct SharedPager<T>(tokio::sync::Mutex<Pager<T>>);
+
+impl<T: DeserializeOwned> SharedPager<T> {
+    /// Wraps a pager.
+    pub fn new(pager: Pager<T>) -> Self {
+        SharedPager(tokio::sync::Mutex::new(pager))
+    }
+    /// See [`Pager::next_page`].
+    pub async fn next_page(&self) -> Result<Option<Vec<T>>, Error> {
+        self.0.lock().await.next_page().await
+    }
+    /// See [`Pager::total`].
+    pub async fn total(&self) -> Option<u64> {
+        self.0.lock().await.total()
+    }
+    /// See [`Pager::checkpoint`].
+    pub async fn checkpoint(&self) -> Option<i64> {
+        self.0.lock().await.checkpoint()
+    }
+    /// See [`Pager::is_done`].
+    pub async fn is_done(&self) -> bool {
+        self.0.lock().await.is_done()
+    }
+    /// The pager itself.
+    pub fn into_inner(self) -> Pager<T> {
+        self.0.into_inner()
+    }
+}
+
+/// Defines the cursor type of one list operation (`EmployeePager`): a concrete type over
+/// [`Pager<T>`], so that uniffi can export it; Rust code can take the generic pager back with
+/// `into_pager()` or stream the items with `into_stream()`.
+macro_rules! cursor {
+    ($pager:ident, $item:ty) => {
+        /// Pages of one list operation, fetched lazily: `next_page()` until it gives none.
+        #[cfg_attr(feature = "uniffi", derive(uniffi::Object))]
+        pub struct $pager {
+            inner: $crate::pagination::SharedPager<$item>,
+        }
+
+        impl ::std::fmt::Debug for $pager {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.debug_struct(stringify!($pager)).finish_non_exhaustive()
+            }
+        }
+
+        impl From<$crate::Pager<$item>> for $pager {
+            fn from(pager: $crate::Pager<$item>) -> Self {
+                $pager {
+                    inner: $crate::pagination::SharedPager::new(pager),
+                }
+            }
+        }
+
+        #[cfg_attr(feature = "uniffi", uniffi::export(async_runtime = "tokio"))]
+        impl $pager {
+            /// The next page, or `None` (null/nil) when the list is exhausted. A page is never
+            /// empty; a failed page can be asked for again.
+            pub async fn next_page(&self) -> Result<Option<Vec<$item>>, $crate::Error> {
+                self.inner.next_page().await
+            }
+            /// The total the server reported, when the list shape has one.
+            pub async fn total(&self) -> Option<u64> {
+                self.inner.total().await
+            }
+            /// The highest record id seen so far (CDR lists): pass it as `resume_after` to
+            /// continue later.
+            pub async fn checkpoint(&self) -> Option<i64> {
+                self.inner.checkpoint().await
+            }
+            /// Whether the last page has been fetched.
+            pub async fn is_done(&self) -> bool {
+                self.inner.is_done().await
+            }
+        }
+
+        impl $pager {
+            /// The generic pager.
+            pub fn into_pager(self) -> $crate::Pager<$item> {
+                self.inner.into_inner()
+            }
+            /// The items one by one, fetching pages lazily. After an error the stream ends.
+            pub fn into_stream(
+                self,
+            ) -> impl ::futures_util::Stream<Item = Result<$item, $crate::Error>> + Send + 'static
+            {
+                self.into_pager().into_stream()
+            }
+            /// Fetches every remaining item into a vector (for small lists).
+            pub async fn collect_all(self) -> Result<Vec<$item>, $crate::Error> {
+                self.into_pager().collect_all().await
+            }
+        }
+    };
+}
+pub(crate) use cursor;

@@ -13,8 +13,21 @@ use std::fmt;
 use crate::error::Error;
 use crate::operations::{HttpMethod, OperationSpec};
 
-/// Access level of a permission. `Write` includes `Read`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// Access level of a permission. `Write` includes `Read`. Serialized as `"read"` / `"write"`.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize,
+    mikopbx_macros::Describe,
+)]
+#[serde(rename_all = "lowercase")]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum Access {
     /// GET (and HEAD/OPTIONS) requests.
@@ -42,7 +55,7 @@ impl Access {
     }
 
     /// The level the server demands for an HTTP verb: write for POST/PUT/PATCH/DELETE, read otherwise.
-    pub fn for_method(method: HttpMethod) -> Access {
+    pub const fn for_method(method: HttpMethod) -> Access {
         match method {
             HttpMethod::Post | HttpMethod::Put | HttpMethod::Patch | HttpMethod::Delete => {
                 Access::Write
@@ -198,8 +211,9 @@ impl fmt::Display for Resource {
     }
 }
 
-/// Which source addresses an API key accepts (`networkfilterid`).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+/// Which source addresses an API key accepts (`networkfilterid`). Read from `"any"`,
+/// `"localhost"` or a filter id.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, mikopbx_macros::Describe)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum NetworkFilter {
     /// `none`: any address.
@@ -234,6 +248,25 @@ impl NetworkFilter {
                 // as a filter of unknown id rather than pretend the key is unrestricted.
                 Err(_) => NetworkFilter::Id { id: -1 },
             },
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for NetworkFilter {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        match serde_json::Value::deserialize(d)? {
+            serde_json::Value::String(s) if matches!(s.trim(), "any" | "none" | "localhost") => {
+                Ok(NetworkFilter::from_wire(Some(&s)))
+            }
+            serde_json::Value::Number(n) if n.as_i64().is_some_and(|id| id > 0) => {
+                Ok(NetworkFilter::Id {
+                    id: n.as_i64().unwrap_or_default(),
+                })
+            }
+            other => Err(D::Error::custom(format!(
+                "network must be \"any\", \"localhost\" or a network filter id, not {other}"
+            ))),
         }
     }
 }

@@ -106,7 +106,7 @@ async fn streams_100k_records_with_bounded_memory() {
 async fn an_export_resumes_from_its_checkpoint() {
     let sim = sim().await;
     let c = admin(&sim);
-    let mut first = c.cdr().list(CdrQuery {
+    let first = c.cdr().list(CdrQuery {
         page_size: Some(100),
         max_items: Some(250),
         ..year_query()
@@ -115,7 +115,7 @@ async fn an_export_resumes_from_its_checkpoint() {
     while let Some(p) = first.next_page().await.unwrap() {
         seen.extend(p.into_iter().map(|r| r.id));
     }
-    let checkpoint = first.checkpoint().unwrap();
+    let checkpoint = first.checkpoint().await.unwrap();
     let rest: Vec<i64> = c
         .cdr()
         .list(CdrQuery {

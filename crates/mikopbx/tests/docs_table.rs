@@ -1,4 +1,55 @@
-//! OPERATIONS.md is generated from the operations table and must stay in sync with it.
+//! OPERATIONS.md and manifest.json are generated from the operations table and must stay in sync
+//! with it. `MIKOPBX_REGENERATE_DOCS=1 cargo test -p mikopbx --test docs_table` rewrites both.
+
+fn check_generated(path: &str, expected: &str) {
+    let current = std::fs::read_to_string(path).unwrap_or_default();
+    if current != expected {
+        if std::env::var_os("MIKOPBX_REGENERATE_DOCS").is_some() {
+            std::fs::write(path, expected).unwrap();
+        } else {
+            panic!(
+                "{path} is out of date: run `MIKOPBX_REGENERATE_DOCS=1 cargo test -p mikopbx --test docs_table`"
+            );
+        }
+    }
+}
+
+/// The manifest the binding generators read (`scripts/generate-bindings.py`).
+#[test]
+fn manifest_json_matches_the_table() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/manifest.json");
+    let mut text = serde_json::to_string_pretty(&mikopbx::describe::manifest_json()).unwrap();
+    text.push('\n');
+    check_generated(path, &text);
+}
+
+/// Every record field's type is a primitive, a container of primitives, or a model the manifest
+/// carries: a generator never meets a type it cannot name.
+#[test]
+fn every_field_type_is_known() {
+    let models = mikopbx::describe::models();
+    let primitive = |t: &str| {
+        matches!(
+            t,
+            "String" | "bool" | "i64" | "u64" | "u32" | "u16" | "Arc<ApiKey>" | "NetworkFilter"
+        ) || t.starts_with("HashMap<String,")
+    };
+    for m in models.values() {
+        for f in m.fields() {
+            let inner =
+                f.ty.trim_start_matches("Option<")
+                    .trim_start_matches("Vec<")
+                    .trim_end_matches('>');
+            assert!(
+                primitive(f.ty) || primitive(inner) || models.contains_key(inner),
+                "{}.{}: type {} is neither primitive nor a model of the manifest",
+                m.name,
+                f.name,
+                f.ty
+            );
+        }
+    }
+}
 
 #[test]
 fn operations_md_matches_the_table() {
@@ -7,16 +58,7 @@ fn operations_md_matches_the_table() {
                   (`mikopbx operations`). `allowed_paths` keys never carry the `/pbxcore` prefix; `write` \
                   includes `read`; the access follows the HTTP verb, as the server decides.\n\n";
     let expected = format!("{header}{}", mikopbx::operations::markdown_table());
-    let current = std::fs::read_to_string(path).unwrap_or_default();
-    if current != expected {
-        if std::env::var_os("MIKOPBX_REGENERATE_DOCS").is_some() {
-            std::fs::write(path, &expected).unwrap();
-        } else {
-            panic!(
-                "{path} is out of date: run `MIKOPBX_REGENERATE_DOCS=1 cargo test -p mikopbx --test docs_table`"
-            );
-        }
-    }
+    check_generated(path, &expected);
 }
 
 #[test]

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use common::*;
 use mikopbx::{
-    Access, DenialOrigin, Error, ErrorKind, ExtensionQuery, KeyPermissions, NetworkFilter,
-    NewEmployee, Permissions, RateLimit, Resource, UnauthorizedCause,
+    Access, DenialOrigin, Error, ErrorKind, ExtensionQuery, NetworkFilter, NewEmployee,
+    Permissions, RateLimit, Resource, UnauthorizedCause,
 };
 
 fn new_employee(number: &str) -> NewEmployee {
@@ -19,8 +19,8 @@ fn new_employee(number: &str) -> NewEmployee {
     }
 }
 
-fn read_only(resource: Resource) -> KeyPermissions {
-    KeyPermissions::Paths(Permissions::none().grant(resource, Access::Read))
+fn read_only(resource: Resource) -> Option<Permissions> {
+    Some(Permissions::none().grant(resource, Access::Read))
 }
 
 #[tokio::test]
@@ -116,7 +116,7 @@ async fn permission_denied_read_from_the_keys_own_record() {
     let perms = Permissions::none()
         .grant(Resource::ApiKeys, Access::Read)
         .grant(Resource::Extensions, Access::Read);
-    let (key, _) = create_key(&sim, KeyPermissions::Paths(perms), NetworkFilter::Any).await;
+    let (key, _) = create_key(&sim, Some(perms), NetworkFilter::Any).await;
     let c = builder(&sim, key).build().unwrap();
     let e = c
         .cdr()
@@ -222,12 +222,12 @@ async fn a_network_filter_the_pbx_did_not_store_is_refused_and_undone() {
     let before = admin.api_keys().list().collect_all().await.unwrap().len();
     let result = admin
         .api_keys()
-        .create(mikopbx::NewApiKey {
-            description: "localhost only".into(),
+        .create(mikopbx::NewApiKey::new(
+            "localhost only",
             key,
-            permissions: read_only(Resource::Extensions),
-            network: NetworkFilter::Localhost,
-        })
+            read_only(Resource::Extensions).as_ref(),
+            NetworkFilter::Localhost,
+        ))
         .await;
     // The simulator reproduces the server by default: `localhost` is dropped on a REST create.
     let e = result.expect_err("an unrestricted key must not be reported as created");

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use common::*;
-use mikopbx::{Access, KeyPermissions, NetworkFilter, Permissions, Resource};
+use mikopbx::{Access, NetworkFilter, Permissions, Resource};
 
 #[derive(Clone, Default)]
 struct Capture(Arc<Mutex<Vec<u8>>>);
@@ -35,7 +35,7 @@ async fn key_is_absent_from_trace_logs() {
     let admin_key = sim.admin_key().to_string();
     let (key, info) = create_key(
         &sim,
-        KeyPermissions::Paths(Permissions::none().grant(Resource::Extensions, Access::Read)),
+        Some(Permissions::none().grant(Resource::Extensions, Access::Read)),
         NetworkFilter::Any,
     )
     .await;

@@ -7,10 +7,7 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use common::*;
-use mikopbx::{
-    ApiKey, CdrQuery, Client, EmployeePatch, EmployeeQuery, Error, ExtensionQuery, KeyPermissions,
-    NetworkFilter, NewApiKey, NewEmployee, Permissions,
-};
+use mikopbx::{ApiKey, Client, Error, NetworkFilter, NewApiKey, Permissions};
 use mikopbx_sim::RunningSimulator;
 use serde_json::{Value, json};
 
@@ -92,8 +89,8 @@ async fn scenario_key(
                 _ => NetworkFilter::Any,
             };
             let perms = match o.get("permissions") {
-                Some(Value::String(f)) if f == "full" => KeyPermissions::Full,
-                Some(Value::Object(m)) => KeyPermissions::Paths(
+                Some(Value::String(f)) if f == "full" => None,
+                Some(Value::Object(m)) => Some(
                     Permissions::from_short_map(
                         m.iter()
                             .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_owned())),
@@ -110,12 +107,12 @@ async fn scenario_key(
                 .map_err(|e| e.to_string())?;
             let info = admin
                 .api_keys()
-                .create(NewApiKey {
-                    description: "scenario".into(),
-                    key: key.clone(),
-                    permissions: perms,
+                .create(NewApiKey::new(
+                    "scenario",
+                    key.clone(),
+                    perms.as_ref(),
                     network,
-                })
+                ))
                 .await
                 .map_err(|e| e.to_string())?;
             Ok((key, info.permissions()))
@@ -165,148 +162,45 @@ fn to_json<T: serde::Serialize>(t: &T) -> Value {
     serde_json::to_value(t).unwrap_or(Value::Null)
 }
 
+/// `"today"` and `"-N days"` in `date_from`/`date_to`, anywhere in the arguments, as dates.
+fn resolve_dates(v: &mut Value) {
+    match v {
+        Value::Object(map) => {
+            for (k, val) in map.iter_mut() {
+                if (k == "date_from" || k == "date_to") && val.is_string() {
+                    *val = Value::from(date_arg(val.as_str().map(str::to_owned)));
+                } else {
+                    resolve_dates(val);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(resolve_dates),
+        _ => {}
+    }
+}
+
+/// One scenario call: `minimal_permissions`, or any operation of the table by name, through the
+/// core's by-name dispatch (the arguments are the Rust method's, by name): no per-operation arm.
 async fn run_call(client: &Client, call: &Value) -> Result<Value, Error> {
     let op = s(call, "op").unwrap_or_default();
-    let a = call.get("args").cloned().unwrap_or(json!({}));
-    let max = n(&a, "max_items");
-    let page = n(&a, "page_size").map(|p| p as u32);
-    Ok(match op.as_str() {
-        "system.ping" => {
-            client.system().ping().await?;
-            json!({})
-        }
-        "system.check_auth" => {
-            client.system().check_auth().await?;
-            json!({})
-        }
-        "sysinfo.get_info" => to_json(&client.sysinfo().get_info().await?),
-        "pbx_status.active_calls" => to_json(&client.pbx_status().active_calls().await?),
-        "pbx_status.active_channels" => to_json(&client.pbx_status().active_channels().await?),
-        "api_keys.generate_key" => {
-            client.api_keys().generate_key().await?;
-            json!({})
-        }
-        "extensions.list" => to_json(
-            &client
-                .extensions()
-                .list(ExtensionQuery {
-                    search: s(&a, "search"),
-                    type_: s(&a, "type"),
-                    limit: page,
-                    max_items: max,
-                    order: None,
-                })
-                .collect_all()
-                .await?,
-        ),
-        "extensions.get" => to_json(
-            &client
-                .extensions()
-                .get(&s(&a, "number").unwrap_or_default())
-                .await?,
-        ),
-        "extensions.available" => json!(
-            client
-                .extensions()
-                .available(&s(&a, "number").unwrap_or_default())
-                .await?
-        ),
-        "employees.list" => to_json(
-            &client
-                .employees()
-                .list(EmployeeQuery {
-                    search: s(&a, "search"),
-                    limit: page,
-                    max_items: max,
-                    ..Default::default()
-                })
-                .collect_all()
-                .await?,
-        ),
-        "employees.get" => to_json(
-            &client
-                .employees()
-                .get(&s(&a, "id").unwrap_or_default())
-                .await?,
-        ),
-        "employees.delete" => {
-            client
-                .employees()
-                .delete(&s(&a, "id").unwrap_or_default())
-                .await?;
-            json!({})
-        }
-        "employees.create" => to_json(
-            &client
-                .employees()
-                .create(NewEmployee {
-                    number: s(&a, "number").unwrap_or_default(),
-                    user_username: s(&a, "user_username").unwrap_or_default(),
-                    sip_secret: s(&a, "sip_secret").unwrap_or_default(),
-                    user_email: s(&a, "user_email"),
-                    mobile_number: s(&a, "mobile_number"),
-                    ..Default::default()
-                })
-                .await?,
-        ),
-        "employees.patch" => to_json(
-            &client
-                .employees()
-                .patch(
-                    &s(&a, "id").unwrap_or_default(),
-                    EmployeePatch {
-                        number: s(&a, "number"),
-                        user_username: s(&a, "user_username"),
-                        sip_secret: s(&a, "sip_secret"),
-                        user_email: s(&a, "user_email"),
-                        mobile_number: s(&a, "mobile_number"),
-                        ..Default::default()
-                    },
-                )
-                .await?,
-        ),
-        "cdr.list" => to_json(
-            &client
-                .cdr()
-                .list(CdrQuery {
-                    date_from: date_arg(s(&a, "date_from")),
-                    date_to: date_arg(s(&a, "date_to")),
-                    src_num: s(&a, "src_num"),
-                    dst_num: s(&a, "dst_num"),
-                    disposition: s(&a, "disposition"),
-                    page_size: page,
-                    max_items: max,
-                    ..Default::default()
-                })
-                .collect_all()
-                .await?,
-        ),
-        "api_keys.list" => {
-            let mut all = client.api_keys().list().collect_all().await?;
-            if let Some(m) = max {
-                all.truncate(m as usize);
-            }
-            to_json(&all)
-        }
-        "minimal_permissions" => {
-            let names: Vec<String> = a
-                .get("ops")
-                .and_then(Value::as_array)
-                .map(|v| {
-                    v.iter()
-                        .filter_map(|x| x.as_str().map(str::to_owned))
-                        .collect()
-                })
-                .unwrap_or_default();
-            let ops = mikopbx::operations::find_all(&names)?;
-            to_json(&mikopbx::Permissions::minimal_for(&ops).to_allowed_paths())
-        }
-        other => {
-            return Err(Error::Config {
-                detail: format!("the runner does not know op {other:?}"),
-            });
-        }
-    })
+    let mut a = call.get("args").cloned().unwrap_or(json!({}));
+    if op == "minimal_permissions" {
+        let names: Vec<String> = a
+            .get("ops")
+            .and_then(Value::as_array)
+            .map(|v| {
+                v.iter()
+                    .filter_map(|x| x.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let ops = mikopbx::operations::find_all(&names)?;
+        return Ok(to_json(
+            &mikopbx::Permissions::minimal_for(&ops).to_allowed_paths(),
+        ));
+    }
+    resolve_dates(&mut a);
+    mikopbx::dynamic::call(client, &op, a).await
 }
 
 fn as_text(v: &Value) -> String {

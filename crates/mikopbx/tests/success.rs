@@ -5,8 +5,8 @@ mod common;
 use common::*;
 use futures_util::StreamExt;
 use mikopbx::{
-    Access, CdrQuery, EmployeePatch, EmployeeQuery, ExtensionQuery, KeyPermissions, NetworkFilter,
-    NewApiKey, NewEmployee, Permissions, Resource,
+    Access, CdrQuery, EmployeePatch, EmployeeQuery, ExtensionQuery, NetworkFilter, NewApiKey,
+    NewEmployee, Permissions, Resource,
 };
 
 #[tokio::test]
@@ -29,7 +29,7 @@ async fn extensions_list_get_select_available() {
         .extensions()
         .list(ExtensionQuery {
             type_: Some("SIP".into()),
-            limit: Some(7),
+            page_size: Some(7),
             ..Default::default()
         })
         .collect_all()
@@ -38,9 +38,9 @@ async fn extensions_list_get_select_available() {
     assert!(all.len() >= 50, "{}", all.len());
     assert!(all.iter().all(|e| e.type_ == "SIP"));
     // The server ignores `type`; the client filters, and never hands out an empty page.
-    let mut pager = c.extensions().list(ExtensionQuery {
+    let pager = c.extensions().list(ExtensionQuery {
         type_: Some("SIP".into()),
-        limit: Some(10),
+        page_size: Some(10),
         ..Default::default()
     });
     while let Some(page) = pager.next_page().await.unwrap() {
@@ -59,7 +59,11 @@ async fn extensions_list_get_select_available() {
     let e = c.extensions().get("201").await.unwrap();
     assert_eq!(e.number, "201");
     assert_eq!(e.type_, "SIP");
-    let opts = c.extensions().get_for_select(None).await.unwrap();
+    let opts = c
+        .extensions()
+        .get_for_select(Default::default())
+        .await
+        .unwrap();
     assert!(opts.iter().any(|o| o.value == "201"));
     assert!(c.extensions().available("299").await.unwrap());
     assert!(!c.extensions().available("201").await.unwrap());
@@ -70,7 +74,7 @@ async fn employees_crud() {
     let sim = sim().await;
     let c = admin(&sim);
     let pager = c.employees().list(EmployeeQuery {
-        limit: Some(9),
+        page_size: Some(9),
         ..Default::default()
     });
     let all: Vec<_> = pager.into_stream().collect().await;
@@ -137,7 +141,7 @@ async fn cdr_filters_and_resume() {
         .await
         .unwrap();
     assert!(!today.is_empty());
-    let mut pager = c.cdr().list(CdrQuery {
+    let pager = c.cdr().list(CdrQuery {
         page_size: Some(10),
         max_items: Some(25),
         ..Default::default()
@@ -148,7 +152,7 @@ async fn cdr_filters_and_resume() {
     }
     assert_eq!(first.len(), 25);
     assert!(first.windows(2).all(|w| w[0].id < w[1].id), "id order");
-    let checkpoint = pager.checkpoint().unwrap();
+    let checkpoint = pager.checkpoint().await.unwrap();
     assert_eq!(checkpoint, first.last().unwrap().id);
     let next = c
         .cdr()
@@ -175,7 +179,7 @@ async fn cdr_filters_and_resume() {
     assert!(answered.iter().all(|r| r.disposition == "ANSWERED"));
 
     // Grouped by call: every call's legs share its linkedid; resumable the same way.
-    let mut calls = c.cdr().list_calls(CdrQuery {
+    let calls = c.cdr().list_calls(CdrQuery {
         page_size: Some(20),
         max_items: Some(50),
         ..Default::default()
@@ -190,7 +194,10 @@ async fn cdr_filters_and_resume() {
             && call.records.iter().all(|r| r.linkedid == call.linkedid))
     );
     assert!(seen.windows(2).all(|w| w[0].last_id() < w[1].last_id()));
-    assert_eq!(calls.checkpoint(), Some(seen.last().unwrap().last_id()));
+    assert_eq!(
+        calls.checkpoint().await,
+        Some(seen.last().unwrap().last_id())
+    );
 }
 
 #[tokio::test]
@@ -200,12 +207,7 @@ async fn api_keys_lifecycle_and_revocation() {
     let perms = Permissions::none()
         .grant(Resource::Extensions, Access::Read)
         .grant(Resource::Cdr, Access::Read);
-    let (key, info) = create_key(
-        &sim,
-        KeyPermissions::Paths(perms.clone()),
-        NetworkFilter::Any,
-    )
-    .await;
+    let (key, info) = create_key(&sim, Some(perms.clone()), NetworkFilter::Any).await;
     assert_eq!(info.key_display, key.key_display());
     assert!(!info.full_permissions);
     assert_eq!(
@@ -224,12 +226,12 @@ async fn api_keys_lifecycle_and_revocation() {
         .api_keys()
         .update(
             &info.id,
-            NewApiKey {
-                description: "renamed".into(),
-                key: key.clone(),
-                permissions: KeyPermissions::Paths(perms),
-                network: NetworkFilter::Id { id: 2 },
-            },
+            NewApiKey::new(
+                "renamed",
+                key.clone(),
+                Some(&perms),
+                NetworkFilter::Id { id: 2 },
+            ),
         )
         .await
         .unwrap();
@@ -244,7 +246,7 @@ async fn api_keys_lifecycle_and_revocation() {
 #[tokio::test]
 async fn full_key_with_ca_from_a_file() {
     let sim = sim().await;
-    let (key, _) = create_key(&sim, KeyPermissions::Full, NetworkFilter::Any).await;
+    let (key, _) = create_key(&sim, None, NetworkFilter::Any).await;
     let dir = tempfile::tempdir().unwrap();
     let ca = dir.path().join("ca.pem");
     std::fs::write(&ca, sim.ca_pem()).unwrap();

@@ -18,6 +18,7 @@
 
 use serde_json::{Value, json};
 
+use super::php::sanitize_string;
 use super::{Call, like, ordering, page, sql_text_cmp};
 use crate::auth::keys::{NETWORK_FILTERS, generate_key, hash_key, key_display, key_suffix};
 use crate::envelope::ApiResult;
@@ -244,27 +245,6 @@ fn path_shape(p: &str) -> bool {
 #[cfg(test)]
 fn path_ok(p: &str) -> bool {
     (10..=255).contains(&p.len()) && path_shape(p)
-}
-
-/// `BaseActionHelper::sanitizeData()` for a string field: trim, then the `regex:` rule
-/// (mismatch → strip non-digits), then `max:N` (`mb_substr`, i.e. characters).
-/// Real source: src/PBXCoreREST/Lib/Common/BaseActionHelper.php:sanitizeData,
-/// AbstractDataStructure.php:getSanitizationRules.
-pub(crate) fn sanitize_string(
-    v: &str,
-    pattern: Option<fn(&str) -> bool>,
-    max: Option<usize>,
-) -> String {
-    let mut v = v.trim().to_string();
-    if let Some(ok) = pattern
-        && !ok(&v)
-    {
-        v.retain(|c| c.is_ascii_digit());
-    }
-    if let Some(max) = max {
-        v = v.chars().take(max).collect();
-    }
-    v
 }
 
 /// `^([0-9]+|none)$`.

@@ -1,5 +1,6 @@
-//! The other configuration resources (call queues, IVR menus, conference rooms, SIP providers,
-//! modules, general settings) with generic in-memory CRUD.
+//! The other configuration resources (IVR menus, conference rooms, SIP providers, modules,
+//! general settings) with generic in-memory CRUD (call queues have their own module,
+//! `call_queues`).
 //!
 //! They exist so the routing, the ID pattern of each controller and the permission checker's
 //! ID heuristic can be exercised on real paths (mikopbx-api.md §3 table); their full field
@@ -14,7 +15,6 @@ use crate::envelope::ApiResult;
 
 fn prefix(resource: &str) -> &'static str {
     match resource {
-        "call-queues" => "QUEUE-",
         "ivr-menu" => "IVR-",
         "conference-rooms" => "CONFERENCE-",
         "sip-providers" => "SIP-TRUNK-",
@@ -24,7 +24,7 @@ fn prefix(resource: &str) -> &'static str {
 
 fn required(resource: &str) -> &'static [&'static str] {
     match resource {
-        "call-queues" | "ivr-menu" | "conference-rooms" => &["name", "extension"],
+        "ivr-menu" | "conference-rooms" => &["name", "extension"],
         "sip-providers" => &["description"],
         _ => &[],
     }

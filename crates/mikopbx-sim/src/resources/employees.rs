@@ -30,7 +30,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::api_keys::sanitize_string;
+use super::php::{php_bool, php_empty, php_int, sanitize_string, text};
 use super::{Call, like};
 use crate::envelope::ApiResult;
 use crate::state::{Employee, Store};
@@ -174,14 +174,6 @@ fn list(call: &Call<'_>) -> ApiResult {
     call.ok(json!({"data": data, "recordsTotal": total, "recordsFiltered": total}))
 }
 
-fn text(params: &Map<String, Value>, key: &str) -> Option<String> {
-    match params.get(key)? {
-        Value::String(s) => Some(s.trim().to_string()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
 fn valid_mobile(m: &str) -> bool {
     // ^\+?[1-9]\d{1,14}$
     let digits = m.strip_prefix('+').unwrap_or(m);
@@ -198,44 +190,6 @@ fn number_pattern(n: &str) -> bool {
 /// `^([0-9]+|none)$`.
 fn filter_pattern(v: &str) -> bool {
     v == "none" || (!v.is_empty() && v.chars().all(|c| c.is_ascii_digit()))
-}
-
-/// PHP `empty()` for a string.
-fn php_empty(s: &str) -> bool {
-    s.is_empty() || s == "0"
-}
-
-/// PHP `(int)"12abc"` = 12, `(int)"abc"` = 0.
-fn php_int(v: &Value) -> i64 {
-    match v {
-        Value::Number(n) => n
-            .as_i64()
-            .unwrap_or_else(|| n.as_f64().unwrap_or(0.0) as i64),
-        Value::Bool(b) => i64::from(*b),
-        Value::String(s) => {
-            let t = s.trim();
-            let (sign, rest) = match t.strip_prefix('-') {
-                Some(r) => (-1, r),
-                None => (1, t.strip_prefix('+').unwrap_or(t)),
-            };
-            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-            sign * digits.parse::<i64>().unwrap_or(0)
-        }
-        _ => 0,
-    }
-}
-
-/// `filter_var($v, FILTER_VALIDATE_BOOLEAN)`.
-fn php_bool(v: &Value) -> bool {
-    match v {
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64().unwrap_or(0.0) == 1.0,
-        Value::String(s) => matches!(
-            s.trim().to_ascii_lowercase().as_str(),
-            "1" | "true" | "on" | "yes"
-        ),
-        _ => false,
-    }
 }
 
 /// Which verb reached `SaveRecordAction` (it changes the existence check).
@@ -660,16 +614,8 @@ fn delete(call: &Call<'_>) -> ApiResult {
         .filter(|n| !n.is_empty())
         .collect();
     call.app.write(|s| {
-        if let Some(queues) = s.records.get_mut("call-queues") {
-            for q in queues.iter_mut() {
-                if let Some(Value::Array(members)) = q.get_mut("members") {
-                    members.retain(|m| {
-                        m.get("extension")
-                            .and_then(Value::as_str)
-                            .is_none_or(|x| !own.iter().any(|n| n == x))
-                    });
-                }
-            }
+        for q in &mut s.call_queues {
+            q.members.retain(|m| !own.contains(&m.extension));
         }
     });
     call.app.write(|s| s.employees.remove(&id));
@@ -682,19 +628,10 @@ fn restricting_records(s: &Store, e: &Employee) -> Vec<String> {
     let field = |r: &Value, k: &str| r.get(k).and_then(Value::as_str) == Some(n);
     let name = |r: &Value, k: &str| r.get(k).and_then(Value::as_str).unwrap_or("").to_string();
     let mut out = Vec::new();
-    for q in s.records.get("call-queues").into_iter().flatten() {
-        for k in [
-            "timeout_extension",
-            "redirect_to_extension_if_empty",
-            "redirect_to_extension_if_unanswered",
-            "redirect_to_extension_if_repeat_exceeded",
-        ] {
-            if field(q, k) {
-                out.push(format!(
-                    "<i class=\"users icon\"></i> Queue: {} <{}>",
-                    name(q, "name"),
-                    name(q, "extension")
-                ));
+    for q in &s.call_queues {
+        for target in q.redirects() {
+            if target.as_deref() == Some(n) {
+                out.push(super::call_queues::queue_represent(q));
             }
         }
     }

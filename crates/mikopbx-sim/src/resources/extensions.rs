@@ -76,11 +76,22 @@ pub(crate) fn all(store: &Store) -> Vec<Extension> {
         }
     }
     let mut next = 100_000;
-    for (res, kind) in [
-        ("call-queues", "QUEUE"),
-        ("ivr-menu", "IVR"),
-        ("conference-rooms", "CONFERENCE"),
-    ] {
+    for q in &store.call_queues {
+        next += 1;
+        let number = q.extension.clone().unwrap_or_default();
+        if number.is_empty() {
+            continue;
+        }
+        // createOrUpdateExtension(): the QUEUE extension's callerid is the queue name.
+        out.push(Extension {
+            id: next,
+            number,
+            kind: "QUEUE",
+            callerid: q.name.clone().unwrap_or_default(),
+            userid: None,
+        });
+    }
+    for (res, kind) in [("ivr-menu", "IVR"), ("conference-rooms", "CONFERENCE")] {
         for r in store.records.get(res).into_iter().flatten() {
             next += 1;
             let number = r

@@ -3,13 +3,16 @@
 
 pub(crate) mod api_keys;
 pub(crate) mod auth;
+pub(crate) mod call_queues;
 pub(crate) mod catalog;
 pub(crate) mod cdr;
 pub(crate) mod employees;
 pub(crate) mod extensions;
 pub(crate) mod password;
 pub(crate) mod pbx_status;
+pub(crate) mod php;
 pub(crate) mod system;
+pub(crate) mod text_fields;
 
 use http::Method;
 use serde_json::Value;
@@ -282,6 +285,7 @@ pub(crate) fn dispatch(call: &Call<'_>) -> ApiResult {
         "api-keys" => api_keys::handle(call),
         "cdr" => cdr::handle(call),
         "pbx-status" => pbx_status::handle(call),
+        "call-queues" => call_queues::handle(call),
         "general-settings" => catalog::general_settings(call),
         _ => catalog::handle(call),
     }

@@ -1,28 +1,56 @@
 //! `api-keys`: generate, register and manage keys.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
+use mikopbx_macros::Describe;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use crate::api::api;
 use crate::auth::ApiKey;
-use crate::client::Client;
 use crate::envelope::{lenient, typed};
 use crate::error::Error;
-use crate::operations::{
-    API_KEYS_CREATE, API_KEYS_DELETE, API_KEYS_GENERATE, API_KEYS_GET, API_KEYS_LIST,
-    API_KEYS_UPDATE,
-};
-use crate::pagination::Pager;
-use crate::permissions::{NetworkFilter, Permissions};
+use crate::permissions::{Access, NetworkFilter, Permissions, Resource};
+
+api! {
+    /// `api-keys`: generate, register and manage keys.
+    ApiKeysApi => api_keys, Resource::ApiKeys, "/pbxcore/api/v3/api-keys";
+
+    /// Asks the PBX for a fresh random key (64 hex). It is shown only now and not yet
+    /// registered: pass it to `create`. Stateless on the server, so a retry is harmless.
+    API_KEYS_GENERATE_KEY = generate_key() -> one ApiKey
+        = Post ":generateKey" Object, "api-keys.generateKey", idempotent, "Generate a new key (returned once)", custom;
+    /// Registers a key with its permissions and network filter. The stored network filter is
+    /// checked against the requested one: a PBX that silently drops `localhost` (its schema
+    /// allows only a number or `none`) would leave the key usable from anywhere; then the key is
+    /// deleted again and the call fails.
+    API_KEYS_CREATE = create(body key: NewApiKey) -> one ApiKeyInfo
+        = Post "" Object, "api-keys.create", once, "Register a key with its permissions", custom;
+    /// Every key (never the keys themselves: `key_display` is the first 5 + last 5 characters).
+    /// Rows are summaries; `get` gives the full record.
+    API_KEYS_LIST = list() -> pager ApiKeyPager<ApiKeyInfo>
+        = Get "" BareList, "api-keys.list", idempotent, "List keys";
+    /// One key's full record by id.
+    API_KEYS_GET = get(id id: &str) -> one ApiKeyInfo
+        = Get "/{id}" Object, "api-keys.get", idempotent, "One key";
+    /// Replaces a key's description, key, permissions and network filter (fails if the PBX did
+    /// not store the requested network filter, as `create` does).
+    API_KEYS_UPDATE = update(id id: &str, body key: NewApiKey) -> one ApiKeyInfo
+        = Put "/{id}" Object, "api-keys.update", idempotent, "Replace a key's settings", custom;
+    /// Revokes a key: effective at once.
+    API_KEYS_DELETE = delete(id id: &str) -> nothing
+        = Delete "/{id}" Empty, "api-keys.delete", idempotent, "Revoke a key";
+}
 
 /// A key as the server describes it (never the key itself).
 ///
 /// Rows from [`ApiKeysApi::list`] are summaries on a real PBX: they carry `allowed_paths_count`
 /// and `has_network_filter` but not `allowed_paths` / `networkfilterid`; use
 /// [`ApiKeysApi::get`] for the full record before relying on [`ApiKeyInfo::permissions`].
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Describe)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "python", pyo3::pyclass(get_all, frozen, eq, module = "mikopbx._native"))]
 pub struct ApiKeyInfo {
     /// Id (a string on the wire).
     #[serde(default, deserialize_with = "lenient::string")]
@@ -54,6 +82,9 @@ pub struct ApiKeyInfo {
     /// Whether a network filter is set (list rows carry this instead of the filter).
     #[serde(default, deserialize_with = "lenient::boolean")]
     pub has_network_filter: bool,
+    /// Fields this SDK does not model (a newer PBX may add some), as JSON text by name.
+    #[serde(flatten, skip_serializing, deserialize_with = "lenient::extra")]
+    pub extra: HashMap<String, String>,
 }
 
 impl ApiKeyInfo {
@@ -88,62 +119,74 @@ impl ApiKeyInfo {
     }
 }
 
-/// What a key may do.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum KeyPermissions {
-    /// `full_permissions`.
-    Full,
-    /// These `allowed_paths` only.
-    Paths(Permissions),
-}
-
 /// A key to register (`create`) or the replacement settings (`update`).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct NewApiKey {
     /// Description (1–255 characters).
     pub description: String,
-    /// The key: from [`ApiKeysApi::generate_key`] (the server stores only a bcrypt hash).
-    pub key: ApiKey,
-    /// Full or per-resource permissions.
-    pub permissions: KeyPermissions,
-    /// Network filter.
+    /// The key: from `generate_key` (the server stores only a bcrypt hash).
+    pub key: Arc<ApiKey>,
+    /// `allowed_paths`: resource (`"extensions"` or `"/api/v3/extensions"`) → access. `None`
+    /// gives the key full permissions; prefer the least the integration needs
+    /// (`minimal_permissions`).
+    pub allowed_paths: Option<HashMap<String, Access>>,
+    /// Which addresses may use the key.
     pub network: NetworkFilter,
 }
 
 impl NewApiKey {
-    fn body(&self) -> Value {
-        let (full, paths) = match &self.permissions {
-            KeyPermissions::Full => (true, Default::default()),
-            KeyPermissions::Paths(p) => (false, p.to_allowed_paths()),
+    /// A key to register with `permissions` (`None`: full permissions) usable from `network`.
+    pub fn new(
+        description: impl Into<String>,
+        key: ApiKey,
+        permissions: Option<&Permissions>,
+        network: NetworkFilter,
+    ) -> Self {
+        NewApiKey {
+            description: description.into(),
+            key: Arc::new(key),
+            allowed_paths: permissions.map(|p| {
+                p.to_allowed_paths()
+                    .into_iter()
+                    .filter_map(|(path, access)| Some((path, Access::parse(&access)?)))
+                    .collect()
+            }),
+            network,
+        }
+    }
+
+    fn body(&self) -> Result<Value, Error> {
+        let paths = match &self.allowed_paths {
+            None => Default::default(),
+            Some(map) => Permissions::from_short_map(
+                map.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            )?
+            .to_allowed_paths(),
         };
-        json!({
+        Ok(json!({
             "description": self.description,
             "key": self.key.expose_secret(),
-            "full_permissions": full,
+            "full_permissions": self.allowed_paths.is_none(),
             "allowed_paths": paths,
             "networkfilterid": self.network.as_wire(),
-        })
+        }))
     }
 }
 
-/// `client.api_keys()`.
-#[derive(Debug, Clone, Copy)]
-pub struct ApiKeysApi<'a> {
-    pub(crate) client: &'a Client,
-}
-
-impl ApiKeysApi<'_> {
-    /// `POST api-keys:generateKey`: a fresh key (64 hex). It is shown only now; register it with
-    /// [`create`](Self::create).
+impl ApiKeysApi {
+    /// Asks the PBX for a fresh random key (64 hex). It is shown only now and not yet
+    /// registered: pass it to `create`.
     pub async fn generate_key(&self) -> Result<ApiKey, Error> {
         let reply = self
             .client
-            .call(&API_KEYS_GENERATE, None, &[], None)
+            .call(&API_KEYS_GENERATE_KEY, None, &[], None)
             .await?;
         match reply.envelope.data.get("key").and_then(Value::as_str) {
             Some(k) if !k.is_empty() => Ok(ApiKey::new(k)),
             _ => Err(Error::Decode {
-                operation: Some(API_KEYS_GENERATE.name.into()),
+                operation: Some(API_KEYS_GENERATE_KEY.name.into()),
                 status: Some(reply.status),
                 detail: "no `key` in the answer".into(),
                 // Never echo this body: it is meant to hold a key.
@@ -152,11 +195,12 @@ impl ApiKeysApi<'_> {
         }
     }
 
-    /// `POST api-keys`. The stored network filter is checked against the requested one: some
-    /// PBX versions silently drop `localhost` (their schema allows only a number or `none`), which
-    /// would leave the key usable from anywhere. Then the key is deleted again and the call fails.
+    /// Registers a key with its permissions and network filter. The stored network filter is
+    /// checked against the requested one: a PBX that silently drops `localhost` (its schema
+    /// allows only a number or `none`) would leave the key usable from anywhere; then the key is
+    /// deleted again and the call fails.
     pub async fn create(&self, key: NewApiKey) -> Result<ApiKeyInfo, Error> {
-        let body = key.body();
+        let body = key.body()?;
         let reply = self
             .client
             .call(&API_KEYS_CREATE, None, &[], Some(&body))
@@ -183,28 +227,10 @@ impl ApiKeysApi<'_> {
         Ok(info)
     }
 
-    /// `GET api-keys` as a lazy pager.
-    pub fn list(&self) -> Pager<ApiKeyInfo> {
-        Pager::new(self.client.clone(), &API_KEYS_LIST, Vec::new(), 100, None)
-    }
-
-    /// `GET api-keys/{id}`.
-    pub async fn get(&self, id: &str) -> Result<ApiKeyInfo, Error> {
-        let reply = self.client.call(&API_KEYS_GET, Some(id), &[], None).await?;
-        if reply.envelope.data.as_array().is_some_and(Vec::is_empty) {
-            return Err(Error::NotFound {
-                operation: Some(API_KEYS_GET.name.into()),
-                status: Some(reply.status),
-                messages: vec![format!("no API key {id}")],
-            });
-        }
-        typed(reply.envelope.data, API_KEYS_GET.name, reply.status)
-    }
-
-    /// `PUT api-keys/{id}`: replaces description, key, permissions and network filter (fails if
-    /// the PBX did not store the requested network filter, see [`create`](Self::create)).
+    /// Replaces a key's description, key, permissions and network filter (fails if the PBX did
+    /// not store the requested network filter, as `create` does).
     pub async fn update(&self, id: &str, key: NewApiKey) -> Result<ApiKeyInfo, Error> {
-        let body = key.body();
+        let body = key.body()?;
         let reply = self
             .client
             .call(&API_KEYS_UPDATE, Some(id), &[], Some(&body))
@@ -222,21 +248,15 @@ impl ApiKeysApi<'_> {
         }
         Ok(info)
     }
+}
 
+impl ApiKeysApi {
     /// The record with its `networkfilterid`, read back when an answer left it out.
     async fn with_network_field(&self, info: ApiKeyInfo) -> ApiKeyInfo {
         if !info.networkfilterid.is_empty() || info.id.is_empty() {
             return info;
         }
         self.get(&info.id).await.unwrap_or(info)
-    }
-
-    /// `DELETE api-keys/{id}`: revocation is effective at once.
-    pub async fn delete(&self, id: &str) -> Result<(), Error> {
-        self.client
-            .call(&API_KEYS_DELETE, Some(id), &[], None)
-            .await
-            .map(|_| ())
     }
 }
 

@@ -1,16 +1,34 @@
 //! `cdr`: call history, streamed with bounded memory and resumable from a checkpoint.
 
+use std::collections::HashMap;
+
+use mikopbx_macros::Describe;
 use serde::{Deserialize, Serialize};
 
-use crate::client::Client;
+use crate::api::{api, query_pairs};
 use crate::envelope::lenient;
-use crate::operations::CDR_LIST;
 use crate::pagination::Pager;
-use crate::resources::push_opt;
+use crate::permissions::Resource;
+
+api! {
+    /// `cdr`: call history, streamed with bounded memory and resumable from a checkpoint.
+    CdrApi => cdr, Resource::Cdr, "/pbxcore/api/v3/cdr";
+
+    /// Call records (one item per leg, `grouped=false`) in id order, fetched lazily. The
+    /// pager's checkpoint is the highest id seen: pass it as `resume_after` to continue an
+    /// export later.
+    CDR_LIST = list(query query: CdrQuery) -> pager CdrPager<CdrRecord>
+        = Get "" CdrRecords, "cdr.list", idempotent, "Call history with filters (one item per leg)", custom;
+    /// Calls (legs grouped by linkedid, `grouped=true`, the server's default) in id order,
+    /// resumable like `list` (the checkpoint is the highest leg id seen).
+    CDR_LIST_CALLS = list_calls(query query: CdrQuery) -> pager CdrCallPager<CdrCall>
+        = Get "" CdrRecords, "cdr.list", idempotent, "Call history grouped by call (legs by linkedid)", custom;
+}
 
 /// One call record.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Describe)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "python", pyo3::pyclass(get_all, frozen, eq, module = "mikopbx._native"))]
 pub struct CdrRecord {
     /// Record id (numeric; the checkpoint of a resumable export).
     #[serde(default, deserialize_with = "lenient::int")]
@@ -60,11 +78,15 @@ pub struct CdrRecord {
     /// Destination channel.
     #[serde(default, deserialize_with = "lenient::string")]
     pub dst_chan: String,
+    /// Fields this SDK does not model (a newer PBX may add some), as JSON text by name.
+    #[serde(flatten, skip_serializing, deserialize_with = "lenient::extra")]
+    pub extra: HashMap<String, String>,
 }
 
 /// One call (all legs sharing a linkedid), from [`CdrApi::list_calls`].
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Describe)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "python", pyo3::pyclass(get_all, frozen, eq, module = "mikopbx._native"))]
 pub struct CdrCall {
     /// Call id shared by its legs.
     #[serde(default, deserialize_with = "lenient::string")]
@@ -99,6 +121,9 @@ pub struct CdrCall {
     /// The legs.
     #[serde(default)]
     pub records: Vec<CdrRecord>,
+    /// Fields this SDK does not model (a newer PBX may add some), as JSON text by name.
+    #[serde(flatten, skip_serializing, deserialize_with = "lenient::extra")]
+    pub extra: HashMap<String, String>,
 }
 
 impl CdrCall {
@@ -110,13 +135,16 @@ impl CdrCall {
 
 /// Filters for [`CdrApi::list`] (mikopbx-api.md §5). Dates are `YYYY-MM-DD[ HH:MM:SS]`; the
 /// server serves the last 30 days when no date is given and refuses ranges over 365 days.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct CdrQuery {
     /// From (inclusive).
+    #[serde(rename(serialize = "dateFrom"))]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub date_from: Option<String>,
     /// To (inclusive).
+    #[serde(rename(serialize = "dateTo"))]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub date_to: Option<String>,
     /// Caller number.
@@ -137,15 +165,18 @@ pub struct CdrQuery {
     /// Free text.
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub search: Option<String>,
-    /// Records per request (default 500, server cap 1000).
+    /// Records per request (default 500 for records, 200 for calls; server cap 1000).
+    #[serde(skip_serializing)]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub page_size: Option<u32>,
     /// Stop after this many records.
+    #[serde(skip_serializing)]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub max_items: Option<u64>,
     /// Resume an export: only records with an id above this checkpoint, in id order. Without
     /// dates, a resumed query asks for the last 365 days (the server's maximum window; its default
     /// would be 30 days). An export that falls further behind needs explicit windows.
+    #[serde(skip_serializing)]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub resume_after: Option<i64>,
 }
@@ -162,16 +193,9 @@ impl CdrQuery {
     }
 }
 
-/// `client.cdr()`.
-#[derive(Debug, Clone, Copy)]
-pub struct CdrApi<'a> {
-    pub(crate) client: &'a Client,
-}
-
-impl CdrApi<'_> {
+impl CdrApi {
     fn filters(query: &CdrQuery) -> Vec<(String, String)> {
-        let mut q = Vec::new();
-        let (mut from, mut to) = (query.date_from.clone(), query.date_to.clone());
+        let mut query = query.clone();
         // Without dates (and without the filters the server counts) it serves only the last 30
         // days, and `idFrom` does not count: a resumed export would silently skip older records.
         // Ask for the longest window it allows instead (365 days, ending tomorrow to absorb a
@@ -185,33 +209,33 @@ impl CdrApi<'_> {
         ]
         .iter()
         .any(|f| f.as_ref().is_some_and(|v| !v.is_empty()));
-        if query.resume_after.is_some() && from.is_none() && to.is_none() && !counted_filter {
+        if query.resume_after.is_some()
+            && query.date_from.is_none()
+            && query.date_to.is_none()
+            && !counted_filter
+        {
             let tomorrow = chrono::Local::now().date_naive() + chrono::Days::new(1);
-            from = Some(
+            query.date_from = Some(
                 (tomorrow - chrono::Days::new(364))
                     .format("%Y-%m-%d")
                     .to_string(),
             );
-            to = Some(tomorrow.format("%Y-%m-%d").to_string());
+            query.date_to = Some(tomorrow.format("%Y-%m-%d").to_string());
         }
-        push_opt(&mut q, "dateFrom", &from);
-        push_opt(&mut q, "dateTo", &to);
-        push_opt(&mut q, "src_num", &query.src_num);
-        push_opt(&mut q, "dst_num", &query.dst_num);
-        push_opt(&mut q, "did", &query.did);
-        push_opt(&mut q, "disposition", &query.disposition);
-        push_opt(&mut q, "linkedid", &query.linkedid);
-        push_opt(&mut q, "search", &query.search);
+        let mut q = query_pairs(&query);
         // Id order makes "everything after id N" a stable checkpoint while new calls arrive.
         q.push(("sort".into(), "id".into()));
         q.push(("order".into(), "ASC".into()));
         q
     }
 
-    /// `GET cdr` as a lazy pager of flat records (`grouped=false`: one item per leg) in id order.
-    /// Its [`checkpoint`](Pager::checkpoint) is the highest id seen; pass it as `resume_after` to
-    /// continue an export later.
-    pub fn list(&self, query: CdrQuery) -> Pager<CdrRecord> {
+}
+
+impl CdrApi {
+    /// Call records (one item per leg, `grouped=false`) in id order, fetched lazily. The
+    /// pager's checkpoint is the highest id seen: pass it as `resume_after` to continue an
+    /// export later.
+    pub fn list(&self, query: CdrQuery) -> CdrPager {
         let mut q = Self::filters(&query);
         q.push(("grouped".into(), "false".into()));
         Pager::new(
@@ -222,21 +246,22 @@ impl CdrApi<'_> {
             query.max_items,
         )
         .with_keyset("idFrom", |r: &CdrRecord| r.id, query.resume_after)
+        .into()
     }
 
-    /// `GET cdr` grouped by call (`grouped=true`, the server's default): one item per linkedid
-    /// with its legs, in id order, resumable like [`list`](Self::list) (the checkpoint is the
-    /// highest leg id seen).
-    pub fn list_calls(&self, query: CdrQuery) -> Pager<CdrCall> {
+    /// Calls (legs grouped by linkedid, `grouped=true`, the server's default) in id order,
+    /// resumable like `list` (the checkpoint is the highest leg id seen).
+    pub fn list_calls(&self, query: CdrQuery) -> CdrCallPager {
         let mut q = Self::filters(&query);
         q.push(("grouped".into(), "true".into()));
         Pager::new(
             self.client.clone(),
-            &CDR_LIST,
+            &CDR_LIST_CALLS,
             q,
             query.page_size.unwrap_or(200),
             query.max_items,
         )
         .with_keyset("idFrom", CdrCall::last_id, query.resume_after)
+        .into()
     }
 }

@@ -1,22 +1,50 @@
 //! `employees`: users and their SIP extensions (the write path for both).
 
+use std::collections::HashMap;
+
+use mikopbx_macros::Describe;
 use serde::{Deserialize, Serialize};
 
-use crate::client::Client;
+use crate::api::{api, body_json, paged};
 use crate::envelope::{lenient, typed};
 use crate::error::Error;
-use crate::operations::{
-    EMPLOYEES_CREATE, EMPLOYEES_DELETE, EMPLOYEES_GET, EMPLOYEES_LIST, EMPLOYEES_PATCH,
-    EMPLOYEES_UPDATE,
-};
-use crate::pagination::Pager;
-use crate::resources::{push_opt, without_nulls};
+use crate::permissions::Resource;
+
+api! {
+    /// `employees`: users and their SIP extensions (the write path for both).
+    EmployeesApi => employees, Resource::Employees, "/pbxcore/api/v3/employees";
+
+    /// Employees matching the filters, fetched lazily page by page.
+    EMPLOYEES_LIST = list(query query: EmployeeQuery) -> pager EmployeePager<Employee>
+        = Get "" RecordsTotal, "employees.list", idempotent, "List employees";
+    /// One employee by id.
+    EMPLOYEES_GET = get(id id: &str) -> one Employee
+        = Get "/{id}" Object, "employees.get", idempotent, "One employee";
+    /// Creates an employee and their extension `number` (201). Checked before sending where the
+    /// PBX would silently mangle the input. Not retried after an ambiguous failure: it would
+    /// create twice.
+    EMPLOYEES_CREATE = create(body employee: NewEmployee) -> one Employee
+        = Post "" Object, "employees.create", once, "Create an employee (and its extension)", custom;
+    /// Replaces an employee (PUT): fields left out are cleared; without `mobile_number` the PBX
+    /// deletes the employee's mobile number and its EXTERNAL extension. Use `patch` to change
+    /// some fields only.
+    EMPLOYEES_UPDATE = update(id id: &str, body employee: NewEmployee) -> one Employee
+        = Put "/{id}" Object, "employees.update", idempotent, "Replace an employee", custom;
+    /// Changes only the fields set (PATCH). Not retried: a partial update is not guaranteed
+    /// idempotent.
+    EMPLOYEES_PATCH = patch(id id: &str, body patch: EmployeePatch) -> one Employee
+        = Patch "/{id}" Object, "employees.patch", once, "Change some fields of an employee", custom;
+    /// Deletes an employee (and their extensions).
+    EMPLOYEES_DELETE = delete(id id: &str) -> nothing
+        = Delete "/{id}" Empty, "employees.delete", idempotent, "Delete an employee";
+}
 
 /// One employee. List rows carry less than a record: no SIP fields, and the mobile as `mobile`
 /// (the dial string if set, else the number), which lands in `mobile_number` here.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Describe)]
 #[serde(from = "EmployeeWire")]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "python", pyo3::pyclass(get_all, frozen, eq, module = "mikopbx._native"))]
 pub struct Employee {
     /// The user id (a string on the wire).
     pub id: String,
@@ -35,6 +63,9 @@ pub struct Employee {
     /// Whether calls are recorded.
     #[serde(rename = "sip_enableRecording")]
     pub sip_enable_recording: bool,
+    /// Fields this SDK does not model (a newer PBX may add some), as JSON text by name.
+    #[serde(skip_serializing)]
+    pub extra: HashMap<String, String>,
 }
 
 /// Both wire forms of an employee: the record (`GET employees/{id}`) and the list row.
@@ -63,6 +94,8 @@ struct EmployeeWire {
         deserialize_with = "lenient::boolean"
     )]
     sip_enable_recording: bool,
+    #[serde(flatten, deserialize_with = "lenient::extra")]
+    extra: HashMap<String, String>,
 }
 
 impl From<EmployeeWire> for Employee {
@@ -76,12 +109,14 @@ impl From<EmployeeWire> for Employee {
             mobile_dialstring: w.mobile_dialstring,
             sip_transport: w.sip_transport,
             sip_enable_recording: w.sip_enable_recording,
+            extra: w.extra,
         }
     }
 }
 
 /// A new employee, or the full replacement for `update`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct NewEmployee {
     /// Extension number, 2–8 digits.
@@ -103,7 +138,7 @@ pub struct NewEmployee {
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub sip_transport: Option<String>,
     /// Record calls.
-    #[serde(rename = "sip_enableRecording")]
+    #[serde(rename(serialize = "sip_enableRecording"))]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub sip_enable_recording: Option<bool>,
 }
@@ -115,7 +150,8 @@ impl std::fmt::Display for NewEmployee {
 }
 
 /// A partial change: only the fields set are sent.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct EmployeePatch {
     /// New number.
@@ -140,22 +176,25 @@ pub struct EmployeePatch {
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub sip_transport: Option<String>,
     /// Record calls.
-    #[serde(rename = "sip_enableRecording")]
+    #[serde(rename(serialize = "sip_enableRecording"))]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub sip_enable_recording: Option<bool>,
 }
 
 /// Filters for [`EmployeesApi::list`].
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct EmployeeQuery {
     /// Free-text search (name, number, e-mail, mobile).
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub search: Option<String>,
-    /// Page size (default 100).
+    /// Items per request (default 100).
+    #[serde(skip_serializing)]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
-    pub limit: Option<u32>,
+    pub page_size: Option<u32>,
     /// Stop after this many items.
+    #[serde(skip_serializing)]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub max_items: Option<u64>,
     /// Sort field (sent as `order_by`, which the server reads).
@@ -166,11 +205,7 @@ pub struct EmployeeQuery {
     pub order_direction: Option<String>,
 }
 
-/// `client.employees()`.
-#[derive(Debug, Clone, Copy)]
-pub struct EmployeesApi<'a> {
-    pub(crate) client: &'a Client,
-}
+paged!(EmployeeQuery);
 
 /// Checks what the PBX would otherwise mangle silently: it strips non-digits from `number` and
 /// truncates it to 8 characters rather than refusing it.
@@ -205,45 +240,10 @@ fn validate(
     }
 }
 
-fn body_of<T: Serialize>(value: &T) -> Result<serde_json::Value, Error> {
-    serde_json::to_value(value)
-        .map(without_nulls)
-        .map_err(|e| Error::config(format!("cannot encode the request: {e}")))
-}
-
-impl EmployeesApi<'_> {
-    /// `GET employees` as a lazy pager.
-    pub fn list(&self, query: EmployeeQuery) -> Pager<Employee> {
-        let mut q = Vec::new();
-        push_opt(&mut q, "search", &query.search);
-        push_opt(&mut q, "order_by", &query.order_by);
-        push_opt(&mut q, "order_direction", &query.order_direction);
-        Pager::new(
-            self.client.clone(),
-            &EMPLOYEES_LIST,
-            q,
-            query.limit.unwrap_or(100),
-            query.max_items,
-        )
-    }
-
-    /// `GET employees/{id}`.
-    pub async fn get(&self, id: &str) -> Result<Employee, Error> {
-        let reply = self
-            .client
-            .call(&EMPLOYEES_GET, Some(id), &[], None)
-            .await?;
-        if reply.envelope.data.as_array().is_some_and(Vec::is_empty) {
-            return Err(Error::NotFound {
-                operation: Some(EMPLOYEES_GET.name.into()),
-                status: Some(reply.status),
-                messages: vec![format!("no employee {id}")],
-            });
-        }
-        typed(reply.envelope.data, EMPLOYEES_GET.name, reply.status)
-    }
-
-    /// `POST employees` (201). Not retried after an ambiguous failure: it would create twice.
+impl EmployeesApi {
+    /// Creates an employee and their extension `number` (201). Checked before sending where the
+    /// PBX would silently mangle the input. Not retried after an ambiguous failure: it would
+    /// create twice.
     pub async fn create(&self, employee: NewEmployee) -> Result<Employee, Error> {
         validate(
             EMPLOYEES_CREATE.name,
@@ -251,17 +251,12 @@ impl EmployeesApi<'_> {
             Some(&employee.user_username),
             Some(&employee.sip_secret),
         )?;
-        let body = body_of(&employee)?;
-        let reply = self
-            .client
-            .call(&EMPLOYEES_CREATE, None, &[], Some(&body))
-            .await?;
-        typed(reply.envelope.data, EMPLOYEES_CREATE.name, reply.status)
+        self.send(&EMPLOYEES_CREATE, None, &employee).await
     }
 
-    /// `PUT employees/{id}`: full replacement. Fields left out are cleared: without
-    /// `mobile_number` the PBX deletes the employee's mobile number and its EXTERNAL extension.
-    /// Use [`patch`](Self::patch) to change some fields only.
+    /// Replaces an employee (PUT): fields left out are cleared; without `mobile_number` the PBX
+    /// deletes the employee's mobile number and its EXTERNAL extension. Use `patch` to change
+    /// some fields only.
     pub async fn update(&self, id: &str, employee: NewEmployee) -> Result<Employee, Error> {
         validate(
             EMPLOYEES_UPDATE.name,
@@ -269,15 +264,11 @@ impl EmployeesApi<'_> {
             Some(&employee.user_username),
             Some(&employee.sip_secret),
         )?;
-        let body = body_of(&employee)?;
-        let reply = self
-            .client
-            .call(&EMPLOYEES_UPDATE, Some(id), &[], Some(&body))
-            .await?;
-        typed(reply.envelope.data, EMPLOYEES_UPDATE.name, reply.status)
+        self.send(&EMPLOYEES_UPDATE, Some(id), &employee).await
     }
 
-    /// `PATCH employees/{id}`: only the fields set.
+    /// Changes only the fields set (PATCH). Not retried: a partial update is not guaranteed
+    /// idempotent.
     pub async fn patch(&self, id: &str, patch: EmployeePatch) -> Result<Employee, Error> {
         validate(
             EMPLOYEES_PATCH.name,
@@ -285,19 +276,19 @@ impl EmployeesApi<'_> {
             patch.user_username.as_deref(),
             patch.sip_secret.as_deref(),
         )?;
-        let body = body_of(&patch)?;
-        let reply = self
-            .client
-            .call(&EMPLOYEES_PATCH, Some(id), &[], Some(&body))
-            .await?;
-        typed(reply.envelope.data, EMPLOYEES_PATCH.name, reply.status)
+        self.send(&EMPLOYEES_PATCH, Some(id), &patch).await
     }
+}
 
-    /// `DELETE employees/{id}`.
-    pub async fn delete(&self, id: &str) -> Result<(), Error> {
-        self.client
-            .call(&EMPLOYEES_DELETE, Some(id), &[], None)
-            .await
-            .map(|_| ())
+impl EmployeesApi {
+    async fn send<B: Serialize>(
+        &self,
+        op: &'static crate::OperationSpec,
+        id: Option<&str>,
+        body: &B,
+    ) -> Result<Employee, Error> {
+        let body = body_json(op.name, body)?;
+        let reply = self.client.call(op, id, &[], Some(&body)).await?;
+        typed(reply.envelope.data, op.name, reply.status)
     }
 }

@@ -1,20 +1,43 @@
 //! `extensions`: the read-only directory of numbers.
 
+use std::collections::HashMap;
+
+use mikopbx_macros::Describe;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::client::Client;
-use crate::envelope::{lenient, truthy, typed};
+use crate::api::{api, paged};
+use crate::envelope::{lenient, truthy};
 use crate::error::Error;
-use crate::operations::{
-    EXTENSIONS_AVAILABLE, EXTENSIONS_GET, EXTENSIONS_GET_FOR_SELECT, EXTENSIONS_LIST,
-};
 use crate::pagination::Pager;
-use crate::resources::push_opt;
+use crate::permissions::Resource;
+
+api! {
+    /// `extensions`: the read-only directory of numbers.
+    ExtensionsApi => extensions, Resource::Extensions, "/pbxcore/api/v3/extensions";
+
+    /// Extensions matching the filters, fetched lazily page by page. The server documents a
+    /// `type` filter but ignores it, so the type is also checked here, item by item.
+    EXTENSIONS_LIST = list(query query: ExtensionQuery) -> pager ExtensionPager<Extension>
+        = Get "" BareList, "extensions.list", idempotent, "List extensions (search, type, paging)", custom;
+    /// One extension by its exact number. The server has no `getRecord` for extensions (every
+    /// `GET extensions/{n}` answers 422 "Unknown action"), so this searches the list for the
+    /// exact number; `NotFound` otherwise.
+    EXTENSIONS_GET = get(field number: &str) -> one Extension
+        = Get "" BareList, "extensions.getList", idempotent, "One extension by number (a search of the list: the server has no getRecord)", custom;
+    /// Extensions as select options, optionally of one type (`SIP`, `QUEUE`, …).
+    EXTENSIONS_GET_FOR_SELECT = get_for_select(query query: SelectQuery) -> list ExtensionOption
+        = Get ":getForSelect" BareList, "extensions.getForSelect", idempotent, "Extensions as select options";
+    /// Whether `number` is free for a new extension. A POST, so the key needs write even though
+    /// it is a lookup; retrying it is harmless because it changes nothing.
+    EXTENSIONS_AVAILABLE = available(field number: &str) -> one bool
+        = Post ":available" Object, "extensions.available", idempotent, "Is a number free? (POST: needs write)", custom;
+}
 
 /// One extension.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Describe)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "python", pyo3::pyclass(get_all, frozen, eq, module = "mikopbx._native"))]
 pub struct Extension {
     /// The number (a string: numbers keep leading zeros).
     #[serde(default, deserialize_with = "lenient::string")]
@@ -31,22 +54,29 @@ pub struct Extension {
     /// Shown in the phone book.
     #[serde(default, deserialize_with = "lenient::boolean")]
     pub show_in_phonebook: bool,
+    /// Fields this SDK does not model (a newer PBX may add some), as JSON text by name.
+    #[serde(flatten, skip_serializing, deserialize_with = "lenient::extra")]
+    pub extra: HashMap<String, String>,
 }
 
 /// Filters for [`ExtensionsApi::list`].
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ExtensionQuery {
     /// Free-text search (number, caller id).
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub search: Option<String>,
     /// Only this type (`SIP`, `QUEUE`, …).
+    #[serde(rename(serialize = "type"))]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub type_: Option<String>,
-    /// Page size (default 100, server cap 1000).
+    /// Items per request (default 100, server cap 1000).
+    #[serde(skip_serializing)]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
-    pub limit: Option<u32>,
+    pub page_size: Option<u32>,
     /// Stop after this many items.
+    #[serde(skip_serializing)]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub max_items: Option<u64>,
     /// Sort field (`number`, `type`, `callerid`).
@@ -54,9 +84,23 @@ pub struct ExtensionQuery {
     pub order: Option<String>,
 }
 
-/// One option of `extensions:getForSelect`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+paged!(ExtensionQuery);
+
+/// Filters for [`ExtensionsApi::get_for_select`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct SelectQuery {
+    /// Only this type (`SIP`, `QUEUE`, `all`, …).
+    #[serde(rename(serialize = "type"))]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub type_: Option<String>,
+}
+
+/// One option of `extensions:getForSelect`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Describe)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "python", pyo3::pyclass(get_all, frozen, eq, module = "mikopbx._native"))]
 pub struct ExtensionOption {
     /// The number.
     pub value: String,
@@ -87,33 +131,38 @@ impl<'de> Deserialize<'de> for ExtensionOption {
     }
 }
 
-/// `client.extensions()`.
-#[derive(Debug, Clone, Copy)]
-pub struct ExtensionsApi<'a> {
-    pub(crate) client: &'a Client,
+/// `type` in Python, as on the wire (`type_` stays readable too).
+#[cfg(feature = "python")]
+#[pyo3::pymethods]
+impl Extension {
+    #[getter(r#type)]
+    fn python_type(&self) -> &str {
+        &self.type_
+    }
 }
 
-impl ExtensionsApi<'_> {
-    /// `GET extensions` as a lazy pager. The server documents a `type` filter but ignores it, so
-    /// the type is also checked here, item by item.
-    pub fn list(&self, query: ExtensionQuery) -> Pager<Extension> {
-        let mut q = Vec::new();
-        push_opt(&mut q, "search", &query.search);
-        push_opt(&mut q, "type", &query.type_);
-        push_opt(&mut q, "order", &query.order);
-        let pager = Pager::new(
-            self.client.clone(),
-            &EXTENSIONS_LIST,
-            q,
-            query.limit.unwrap_or(100),
-            query.max_items,
-        );
-        match query.type_.filter(|t| !t.is_empty()) {
+/// `type` in Python, as on the wire (`type_` stays readable too).
+#[cfg(feature = "python")]
+#[pyo3::pymethods]
+impl ExtensionOption {
+    #[getter(r#type)]
+    fn python_type(&self) -> &str {
+        &self.type_
+    }
+}
+
+impl ExtensionsApi {
+    /// Extensions matching the filters, fetched lazily page by page. The server documents a
+    /// `type` filter but ignores it, so the type is also checked here, item by item.
+    pub fn list(&self, query: ExtensionQuery) -> ExtensionPager {
+        let wanted = query.type_.clone().filter(|t| !t.is_empty());
+        let pager = Pager::for_query(self.client.clone(), &EXTENSIONS_LIST, &query);
+        ExtensionPager::from(match wanted {
             Some(wanted) => {
                 pager.with_filter(move |e: &Extension| e.type_.eq_ignore_ascii_case(&wanted))
             }
             None => pager,
-        }
+        })
     }
 
     /// One extension by its exact number. The server has no `getRecord` for extensions, so this
@@ -139,24 +188,8 @@ impl ExtensionsApi<'_> {
         })
     }
 
-    /// `GET extensions:getForSelect`, optionally of one type.
-    pub async fn get_for_select(&self, type_: Option<&str>) -> Result<Vec<ExtensionOption>, Error> {
-        let mut q = Vec::new();
-        if let Some(t) = type_ {
-            q.push(("type".to_owned(), t.to_owned()));
-        }
-        let reply = self
-            .client
-            .call(&EXTENSIONS_GET_FOR_SELECT, None, &q, None)
-            .await?;
-        let page = crate::client::split_list(EXTENSIONS_GET_FOR_SELECT.shape, reply.envelope.data);
-        page.items
-            .into_iter()
-            .map(|v| typed(v, EXTENSIONS_GET_FOR_SELECT.name, reply.status))
-            .collect()
-    }
-
-    /// `POST extensions:available`: is the number free? (A POST, so the key needs write.)
+    /// Whether `number` is free for a new extension. A POST, so the key needs write (the PBX's
+    /// rule for POST).
     pub async fn available(&self, number: &str) -> Result<bool, Error> {
         let body = json!({ "number": number });
         let reply = self

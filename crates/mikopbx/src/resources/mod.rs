@@ -1,21 +1,79 @@
-//! One module per resource API. Each exposes a small handle (`client.extensions()`, …) whose
-//! methods are thin: they build the query or body and call the operation from the table.
-
-pub mod api_keys;
-pub mod cdr;
-pub mod employees;
-pub mod extensions;
-pub mod pbx_status;
-pub mod system;
+//! One module per resource API, each with one `api!` block (see [`crate::api`]) that defines its
+//! handle (`client.extensions()`, …), its operations and their methods, beside its models.
+//!
+//! A resource is registered once, in the `resources!` list below: that line declares the module
+//! and adds its operations to the table, to the Python dispatch and to
+//! [`operations`](crate::operations) (its constants are re-exported there). The module name is
+//! the handle's accessor on [`Client`](crate::Client).
 
 use serde_json::Value;
 
-pub(crate) fn push_opt(q: &mut Vec<(String, String)>, key: &str, value: &Option<String>) {
-    if let Some(v) = value
-        && !v.is_empty()
-    {
-        q.push((key.to_owned(), v.clone()));
-    }
+use crate::operations::OperationSpec;
+
+macro_rules! resources {
+    ($($(#[doc = $doc:literal])* $module:ident),* $(,)?) => {
+        $( $(#[doc = $doc])* pub mod $module; )*
+
+        /// Each resource's operations, in registration order.
+        pub(crate) static RESOURCES: &[&[&OperationSpec]] = &[$($module::OPERATIONS),*];
+
+        /// Every public item of every resource module (handles, models, cursors, operation
+        /// constants), re-exported at the crate root.
+        pub mod prelude {
+            $( pub use super::$module::*; )*
+        }
+
+        /// Every operation constant, re-exported by [`crate::operations`].
+        pub(crate) mod specs {
+            $( pub use super::$module::specs::*; )*
+        }
+
+        /// Starts `handle.method` by name, JSON in and out (see [`crate::dynamic`]).
+        pub(crate) fn json_call(
+            client: &crate::Client,
+            handle: &str,
+            method: &str,
+            args: Value,
+        ) -> Option<Result<crate::dynamic::DynCall, crate::Error>> {
+            match handle {
+                $( stringify!($module) => client.$module().json_call(method, args), )*
+                _ => None,
+            }
+        }
+
+        /// Runs `handle.method` from Python: the arguments are the method's, by name.
+        #[cfg(feature = "python")]
+        pub(crate) fn python_call(
+            client: &crate::Client,
+            handle: &str,
+            method: &str,
+            args: Value,
+        ) -> Option<Result<crate::python::PyCall, crate::Error>> {
+            match handle {
+                $( stringify!($module) => client.$module().python_call(method, args), )*
+                _ => None,
+            }
+        }
+    };
+}
+
+resources! {
+    /// `system`: liveness and credentials.
+    system,
+    /// `sysinfo`: information about the PBX.
+    sysinfo,
+    /// `extensions`: the read-only directory of numbers.
+    extensions,
+    /// `employees`: users and their SIP extensions.
+    employees,
+    /// `cdr`: call history.
+    cdr,
+    /// `pbx-status`: calls and channels in progress.
+    pbx_status,
+    /// `api-keys`: the keys themselves.
+    api_keys,
+    /// `call-queues`: queues of agents.
+    call_queues,
 }
 
 /// Removes `null` members so that optional fields are left out of request bodies.

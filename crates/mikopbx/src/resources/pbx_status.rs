@@ -1,15 +1,30 @@
 //! `pbx-status`: calls and channels in progress.
 
+use std::collections::HashMap;
+
+use mikopbx_macros::Describe;
 use serde::{Deserialize, Serialize};
 
-use crate::client::{Client, split_list};
-use crate::envelope::{lenient, typed};
-use crate::error::Error;
-use crate::operations::{OperationSpec, PBX_STATUS_ACTIVE_CALLS, PBX_STATUS_ACTIVE_CHANNELS};
+use crate::api::api;
+use crate::envelope::lenient;
+use crate::permissions::Resource;
+
+api! {
+    /// `pbx-status`: calls and channels in progress.
+    PbxStatusApi => pbx_status, Resource::PbxStatus, "/pbxcore/api/v3/pbx-status";
+
+    /// Calls in progress.
+    PBX_STATUS_ACTIVE_CALLS = active_calls() -> list ActiveCall
+        = Get ":getActiveCalls" BareList, "pbx-status.getActiveCalls", idempotent, "Calls in progress";
+    /// Channels in progress.
+    PBX_STATUS_ACTIVE_CHANNELS = active_channels() -> list ActiveChannel
+        = Get ":getActiveChannels" BareList, "pbx-status.getActiveChannels", idempotent, "Channels in progress";
+}
 
 /// A call in progress.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Describe)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "python", pyo3::pyclass(get_all, frozen, eq, module = "mikopbx._native"))]
 pub struct ActiveCall {
     /// Start time.
     #[serde(default, deserialize_with = "lenient::string")]
@@ -35,11 +50,15 @@ pub struct ActiveCall {
     /// Call id shared by its legs.
     #[serde(default, deserialize_with = "lenient::string")]
     pub linkedid: String,
+    /// Fields this SDK does not model (a newer PBX may add some), as JSON text by name.
+    #[serde(flatten, skip_serializing, deserialize_with = "lenient::extra")]
+    pub extra: HashMap<String, String>,
 }
 
 /// A channel in progress.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Describe)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "python", pyo3::pyclass(get_all, frozen, eq, module = "mikopbx._native"))]
 pub struct ActiveChannel {
     /// Start time.
     #[serde(default, deserialize_with = "lenient::string")]
@@ -62,34 +81,7 @@ pub struct ActiveChannel {
     /// Call id shared by its legs.
     #[serde(default, deserialize_with = "lenient::string")]
     pub linkedid: String,
-}
-
-/// `client.pbx_status()`.
-#[derive(Debug, Clone, Copy)]
-pub struct PbxStatusApi<'a> {
-    pub(crate) client: &'a Client,
-}
-
-impl PbxStatusApi<'_> {
-    async fn list<T: serde::de::DeserializeOwned>(
-        &self,
-        op: &'static OperationSpec,
-    ) -> Result<Vec<T>, Error> {
-        let reply = self.client.call(op, None, &[], None).await?;
-        split_list(op.shape, reply.envelope.data)
-            .items
-            .into_iter()
-            .map(|v| typed(v, op.name, reply.status))
-            .collect()
-    }
-
-    /// `GET pbx-status:getActiveCalls`.
-    pub async fn active_calls(&self) -> Result<Vec<ActiveCall>, Error> {
-        self.list(&PBX_STATUS_ACTIVE_CALLS).await
-    }
-
-    /// `GET pbx-status:getActiveChannels`.
-    pub async fn active_channels(&self) -> Result<Vec<ActiveChannel>, Error> {
-        self.list(&PBX_STATUS_ACTIVE_CHANNELS).await
-    }
+    /// Fields this SDK does not model (a newer PBX may add some), as JSON text by name.
+    #[serde(flatten, skip_serializing, deserialize_with = "lenient::extra")]
+    pub extra: HashMap<String, String>,
 }

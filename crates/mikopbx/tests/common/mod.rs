@@ -5,9 +5,7 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use mikopbx::{
-    ApiKey, ApiKeyInfo, Client, ClientBuilder, KeyPermissions, NetworkFilter, NewApiKey,
-};
+use mikopbx::{ApiKey, ApiKeyInfo, Client, ClientBuilder, NetworkFilter, NewApiKey, Permissions};
 use mikopbx_sim::{RunningSimulator, Simulator};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -37,19 +35,19 @@ pub fn admin(sim: &RunningSimulator) -> Client {
 /// Creates a key through the SDK with the admin key, as an integrator would.
 pub async fn create_key(
     sim: &RunningSimulator,
-    permissions: KeyPermissions,
+    permissions: Option<Permissions>,
     network: NetworkFilter,
 ) -> (ApiKey, ApiKeyInfo) {
     let admin = admin(sim);
     let key = admin.api_keys().generate_key().await.expect("generateKey");
     let info = admin
         .api_keys()
-        .create(NewApiKey {
-            description: "test key".into(),
-            key: key.clone(),
-            permissions,
+        .create(NewApiKey::new(
+            "test key",
+            key.clone(),
+            permissions.as_ref(),
             network,
-        })
+        ))
         .await
         .expect("create key");
     (key, info)
