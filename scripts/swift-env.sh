@@ -7,14 +7,21 @@
 # With a `swift` on PATH the command simply runs. Otherwise Swift 6 comes from Debian trixie's
 # `swiftlang` package in a chroot made by debootstrap, cached OUTSIDE the repository so later runs
 # on this machine reuse it (override with MIKOPBX_SWIFT_CHROOT). Inside the chroot /proc is mounted
-# and the repository is bind-mounted at the same absolute path, so absolute -I / -L /
-# -fmodule-map-file paths mean the same thing on both sides. Mounts are removed by a trap.
+# and the repository is bind-mounted at the same absolute path (and so is CARGO_TARGET_DIR when it
+# lies outside the repository), so absolute -I / -L / -fmodule-map-file paths mean the same thing
+# on both sides. Mounts are removed by a trap.
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CHROOT="${MIKOPBX_SWIFT_CHROOT:-/var/cache/mikopbx-sdk/swift-trixie}"
 MIRROR="${MIKOPBX_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 READY="$CHROOT/.mikopbx-swift-ready"
+# A cargo target directory outside the repository, bind-mounted too (empty when there is none).
+TARGET=""
+if [[ -n "${CARGO_TARGET_DIR:-}" ]]; then
+    TARGET="$(realpath -m "$CARGO_TARGET_DIR")"
+    case "$TARGET" in "$REPO"|"$REPO"/*) TARGET="" ;; esac
+fi
 LOCK="${CHROOT%/*}/.swift-trixie.lock"
 
 log() { printf '[swift-env] %s\n' "$*" >&2; }
@@ -31,7 +38,7 @@ is_mounted() { mountpoint -q "$1" 2>/dev/null; }
 unmount_all() {
     # Deepest first; lazy so a stray process cannot wedge the next run.
     local m
-    for m in "$CHROOT$REPO" "$CHROOT/dev/pts" "$CHROOT/dev" "$CHROOT/proc"; do
+    for m in ${TARGET:+"$CHROOT$TARGET"} "$CHROOT$REPO" "$CHROOT/dev/pts" "$CHROOT/dev" "$CHROOT/proc"; do
         if is_mounted "$m"; then as_root umount -l "$m" || true; fi
     done
 }
@@ -84,6 +91,11 @@ run_in_chroot() {
     is_mounted "$CHROOT/dev" || as_root mount --bind /dev "$CHROOT/dev"
     as_root mkdir -p "$CHROOT$REPO"
     is_mounted "$CHROOT$REPO" || as_root mount --bind "$REPO" "$CHROOT$REPO"
+    if [[ -n "$TARGET" ]]; then
+        mkdir -p "$TARGET"
+        as_root mkdir -p "$CHROOT$TARGET"
+        is_mounted "$CHROOT$TARGET" || as_root mount --bind "$TARGET" "$CHROOT$TARGET"
+    fi
     local quoted
     printf -v quoted '%q ' "$@"
     # A clean environment, plus the project's own MIKOPBX_* settings.

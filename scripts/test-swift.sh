@@ -20,7 +20,7 @@ log "building the simulator"
 cargo build -q -p mikopbx-sim --bin mikopbx-sim
 bash bindings/ffi/generate.sh swift
 
-# The chroot sees only the repository: a CARGO_TARGET_DIR must lie inside it.
+# The chroot sees the repository and CARGO_TARGET_DIR (swift-env.sh bind-mounts both).
 TARGET_DIR="${CARGO_TARGET_DIR:-$REPO/target}"
 export MIKOPBX_SIM="$TARGET_DIR/debug/mikopbx-sim"
 export MIKOPBX_SCENARIOS="$REPO/tests/scenarios"

@@ -1,7 +1,8 @@
 import Foundation
 
-// `localizedDescription` (and `errorDescription`) of an SDK error is the core's human message,
-// the same text as `description` and as Kotlin's `message`.
-extension MikoPbxError: LocalizedError {
+// The core's error prints as its human message (the exported Rust `Display`, the generated
+// `description`): in `"\(error)"`, `localizedDescription` and `errorDescription`, the same text
+// as Kotlin's `message`.
+extension MikoPbxError: CustomStringConvertible, LocalizedError {
     public var errorDescription: String? { description }
 }

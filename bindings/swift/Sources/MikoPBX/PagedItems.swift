@@ -1,11 +1,10 @@
-// Hand-written Swift layer over the generated bindings: list cursors as `AsyncSequence`s.
+// Hand-written Swift layer over the generated bindings: the one generic `AsyncSequence` behind the
+// lists. `bindings/ffi/wrappers.py` generates, for every list cursor, `pager.items` and a
+// restartable `api.listItems(query:)` on top of it:
 //
 //     for try await ext in client.extensions().listItems(query: ExtensionQuery(search: "20")) { … }
-//
-// `listItems` is restartable: each `for try await` opens a new cursor and fetches pages lazily
-// (one page in memory). `pager.items` drains an existing cursor once.
 
-/// The items of a list, fetched page by page as the loop asks for them.
+/// The items of a list, fetched page by page as the loop asks for them (one page in memory).
 public struct PagedItems<Item: Sendable>: AsyncSequence, Sendable {
     public typealias Element = Item
     public typealias NextPage = @Sendable () async throws -> [Item]?
@@ -46,67 +45,7 @@ public struct PagedItems<Item: Sendable>: AsyncSequence, Sendable {
     public func makeAsyncIterator() -> AsyncIterator {
         AsyncIterator(nextPage: open())
     }
-}
 
-extension ExtensionPager {
-    /// The remaining items of this cursor (single use: a cursor is not rewound).
-    public var items: PagedItems<Extension> { PagedItems { { try await self.nextPage() } } }
-}
-
-extension EmployeePager {
-    /// The remaining items of this cursor (single use).
-    public var items: PagedItems<Employee> { PagedItems { { try await self.nextPage() } } }
-}
-
-extension CdrPager {
-    /// The remaining items of this cursor (single use).
-    public var items: PagedItems<CdrRecord> { PagedItems { { try await self.nextPage() } } }
-}
-
-extension CdrCallPager {
-    /// The remaining items of this cursor (single use).
-    public var items: PagedItems<CdrCall> { PagedItems { { try await self.nextPage() } } }
-}
-
-extension ApiKeyPager {
-    /// The remaining items of this cursor (single use).
-    public var items: PagedItems<ApiKeyInfo> { PagedItems { { try await self.nextPage() } } }
-}
-
-extension ExtensionsApi {
-    /// Extensions matching `query`; each iteration starts from the first page.
-    public func listItems(query: ExtensionQuery) -> PagedItems<Extension> {
-        PagedItems { let pager = self.list(query: query); return { try await pager.nextPage() } }
-    }
-}
-
-extension EmployeesApi {
-    /// Employees matching `query`; each iteration starts from the first page.
-    public func listItems(query: EmployeeQuery) -> PagedItems<Employee> {
-        PagedItems { let pager = self.list(query: query); return { try await pager.nextPage() } }
-    }
-}
-
-extension CdrApi {
-    /// Call records matching `query`; each iteration starts from the first page.
-    public func listItems(query: CdrQuery) -> PagedItems<CdrRecord> {
-        PagedItems { let pager = self.list(query: query); return { try await pager.nextPage() } }
-    }
-
-    /// Calls (legs grouped by linkedid) matching `query`; each iteration starts from the first page.
-    public func listCallsItems(query: CdrQuery) -> PagedItems<CdrCall> {
-        PagedItems { let pager = self.listCalls(query: query); return { try await pager.nextPage() } }
-    }
-}
-
-extension ApiKeysApi {
-    /// Every API key record; each iteration starts from the first page.
-    public func listItems() -> PagedItems<ApiKeyInfo> {
-        PagedItems { let pager = self.list(); return { try await pager.nextPage() } }
-    }
-}
-
-extension PagedItems {
     /// Collects at most `limit` items (all of them when nil) into an array.
     public func collect(limit: Int? = nil) async throws -> [Item] {
         var out: [Item] = []

@@ -8,7 +8,7 @@ final class ClientTests: XCTestCase {
     private func newKey(_ paths: [String: Access]?, network: NetworkFilter = .any) async throws -> String {
         let admin = try sim.client()
         let key = try await admin.apiKeys().generateKey()
-        _ = try await admin.apiKeys().create(description: "swift test", key: key, allowedPaths: paths, network: network)
+        _ = try await admin.apiKeys().create(key: NewApiKey(description: "swift test", key: key, allowedPaths: paths, network: network))
         return key.exposeSecret()
     }
 
@@ -40,7 +40,7 @@ final class ClientTests: XCTestCase {
     }
 
     func testNextPageWalksEveryPage() async throws {
-        let pager = try sim.client().extensions().list(query: ExtensionQuery(type: "SIP", limit: 10))
+        let pager = try sim.client().extensions().list(query: ExtensionQuery(type: "SIP", pageSize: 10))
         var sizes: [Int] = []
         while let page = try await pager.nextPage() {
             sizes.append(page.count)
@@ -53,7 +53,7 @@ final class ClientTests: XCTestCase {
     }
 
     func testAsyncSequenceOverEmployeesIsRestartable() async throws {
-        let items = try sim.client().employees().listItems(query: EmployeeQuery(limit: 7))
+        let items = try sim.client().employees().listItems(query: EmployeeQuery(pageSize: 7))
         var count = 0
         for try await _ in items { count += 1 }
         XCTAssertGreaterThanOrEqual(count, 50)
@@ -83,6 +83,8 @@ final class ClientTests: XCTestCase {
         try await api.delete(id: created.id)
         let error = await expectError { _ = try await api.get(id: created.id) }
         XCTAssertEqual(error?.kind(), .notFound)
+        XCTAssertEqual(error?.operation(), "employees.get")
+        XCTAssertNotNil(error?.status())
     }
 
     func testActiveCalls() async throws {
@@ -96,7 +98,7 @@ final class ClientTests: XCTestCase {
         XCTAssertEqual(secret.count, 64)
         XCTAssertFalse(key.description.contains(secret))
         XCTAssertFalse(String(reflecting: key).contains(secret))
-        let info = try await admin.apiKeys().create(description: "swift key", key: key, allowedPaths: ["extensions": .read], network: .any)
+        let info = try await admin.apiKeys().create(key: NewApiKey(description: "swift key", key: key, allowedPaths: ["extensions": .read], network: .any))
         XCTAssertEqual(info.keyDisplay, key.keyDisplay())
         let all = try await admin.apiKeys().listItems().collect()
         XCTAssertTrue(all.contains { $0.id == info.id })
@@ -108,22 +110,69 @@ final class ClientTests: XCTestCase {
         let error = await expectError { try await client.system().checkAuth() }
         XCTAssertEqual(error?.kind(), .unauthorized)
         XCTAssertFalse(error?.localizedDescription.contains(secret) ?? true)
+        // A key made from a string prints redacted too.
+        let own = ApiKey(key: secret)
+        XCTAssertEqual(own.exposeSecret(), secret)
+        XCTAssertEqual(own.keyDisplay(), key.keyDisplay())
+        XCTAssertFalse(own.description.contains(secret))
+    }
+
+    func testApiKeysUpdateReplacesPermissions() async throws {
+        let admin = try sim.client()
+        let key = try await admin.apiKeys().generateKey()
+        let created = try await admin.apiKeys().create(key: NewApiKey(description: "swift update", key: key, allowedPaths: ["extensions": .read], network: .any))
+        let client = try sim.client(key: key.exposeSecret())
+        _ = try await client.extensions().get(number: "201")
+        // The server refuses (401); without the key's permissions the client cannot say more.
+        let before = await expectError { _ = try await client.employees().listItems(query: EmployeeQuery(pageSize: 1)).collect(limit: 1) }
+        XCTAssertEqual(before?.status(), 401)
+        XCTAssertEqual(before?.operation(), "employees.list")
+        let updated = try await admin.apiKeys().update(id: created.id, key: NewApiKey(description: "swift updated", key: key, allowedPaths: ["employees": .read], network: .any))
+        XCTAssertEqual(updated.id, created.id)
+        XCTAssertEqual(updated.description, "swift updated")
+        XCTAssertEqual(updated.allowedPaths, ["/api/v3/employees": "read"])
+        let fetched = try await admin.apiKeys().get(id: created.id)
+        XCTAssertEqual(fetched.allowedPaths, ["/api/v3/employees": "read"])
+        // The same key now reads employees and no longer extensions.
+        let some = try await client.employees().listItems(query: EmployeeQuery(pageSize: 1)).collect(limit: 1)
+        XCTAssertEqual(some.count, 1)
+        let after = await expectError { _ = try await client.extensions().get(number: "201") }
+        XCTAssertEqual(after?.status(), 401)
+        let known = try sim.builder(key: key.exposeSecret()).permissions(allowedPaths: ["employees": .read], network: nil).build()
+        let local = await expectError { _ = try await known.extensions().get(number: "201") }
+        guard case let .PermissionDenied(_, _, resource, _, _, origin)? = local else {
+            return XCTFail("not a permission error: \(String(describing: local))")
+        }
+        XCTAssertEqual(resource, .extensions)
+        XCTAssertEqual(origin, .local)
+        try await admin.apiKeys().delete(id: created.id)
     }
 
     func testMinimalPermissions() throws {
         let needed = try minimalPermissions(operations: ["extensions.list", "cdr.list", "extensions.available"])
         XCTAssertEqual(needed, ["/api/v3/extensions": "write", "/api/v3/cdr": "read"])
+        XCTAssertEqual(try minimalPermissions(operations: ["cdr.list_calls"]), ["/api/v3/cdr": "read"])
+        XCTAssertThrowsError(try minimalPermissions(operations: ["no.such.op"])) { error in
+            let e = error as? MikoPbxError
+            XCTAssertEqual(e?.kind(), .config)
+            XCTAssertNil(e?.operation())
+            XCTAssertNil(e?.status())
+            XCTAssertTrue(e?.description.contains("no.such.op") ?? false)
+        }
     }
 
     func testUntrustedCertificateIsTlsUnknownIssuer() async throws {
         let client = try ClientBuilder(baseUrl: sim.url).apiKey(key: sim.adminKey).build()
         let error = await expectError { try await client.system().ping() }
-        guard case let .Tls(msg, _, tlsKind)? = error else { return XCTFail("not a TLS error: \(String(describing: error))") }
+        guard case let .Tls(_, tlsKind, _)? = error, let error else { return XCTFail("not a TLS error: \(String(describing: error))") }
         XCTAssertEqual(tlsKind, .unknownIssuer)
-        // The human message, not a field dump.
-        XCTAssertEqual(error?.description, msg)
-        XCTAssertEqual(error?.localizedDescription, msg)
-        XCTAssertEqual(error?.kindName(), "tls")
+        // The human message (the core's Display), not a field dump.
+        XCTAssertTrue(error.description.contains("TLS failure"), error.description)
+        XCTAssertEqual(error.localizedDescription, error.description)
+        XCTAssertEqual("\(error)", error.description)
+        XCTAssertEqual(error.kindName(), "tls")
+        XCTAssertEqual(error.operation(), "system.ping")
+        XCTAssertNil(error.status())
     }
 
     func testMissingPermissionIsRefusedLocally() async throws {
@@ -132,14 +181,17 @@ final class ClientTests: XCTestCase {
         let error = await expectError {
             _ = try await client.employees().create(employee: NewEmployee(number: "2962", userUsername: "No", sipSecret: "Xk9mPq2vLr7t"))
         }
-        guard case let .PermissionDenied(msg, _, _, _, resourceName, required, granted, origin)? = error else {
+        guard case let .PermissionDenied(operation, status, resource, required, granted, origin)? = error, let error else {
             return XCTFail("not a permission error: \(String(describing: error))")
         }
-        XCTAssertEqual(resourceName, "employees")
+        XCTAssertEqual(resource, .employees)
         XCTAssertEqual(required, .write)
         XCTAssertEqual(granted, .read)
         XCTAssertEqual(origin, .local)
-        XCTAssertTrue(msg.contains("Grant Write"), msg)
+        XCTAssertEqual(operation, "employees.create")
+        XCTAssertEqual(error.operation(), "employees.create")
+        XCTAssertNil(status)
+        XCTAssertTrue(error.description.contains("Grant Write"), error.description)
     }
 
     func testMissingPermissionDiagnosedFromServer401() async throws {
@@ -147,11 +199,13 @@ final class ClientTests: XCTestCase {
         let error = await expectError {
             _ = try await self.sim.client(key: key).employees().create(employee: NewEmployee(number: "2963", userUsername: "No", sipSecret: "Xk9mPq2vLr7t"))
         }
-        guard case let .PermissionDenied(_, _, status, _, resourceName, required, _, origin)? = error else {
+        guard case let .PermissionDenied(_, status, resource, required, _, origin)? = error else {
             return XCTFail("not a permission error: \(String(describing: error))")
         }
         XCTAssertEqual(status, 401)
-        XCTAssertEqual(resourceName, "employees")
+        XCTAssertEqual(error?.status(), 401)
+        XCTAssertEqual(error?.kindName(), "permission_denied")
+        XCTAssertEqual(resource, .employees)
         XCTAssertEqual(required, .write)
         XCTAssertEqual(origin, .server)
     }
@@ -164,7 +218,7 @@ final class ClientTests: XCTestCase {
         let remote = try sim.builder(key: key).localAddress(address: "127.0.0.2").permissions(allowedPaths: paths, network: .localhost).build()
         let error = await expectError { _ = try await remote.extensions().get(number: "201") }
         XCTAssertEqual(error?.kind(), .networkRestricted, String(describing: error))
-        XCTAssertEqual(error?.httpStatus(), 401)
+        XCTAssertEqual(error?.status(), 401)
     }
 
     func testBogusKeyIsUnauthorized() async throws {
@@ -187,7 +241,7 @@ final class ClientTests: XCTestCase {
         let admin = try sim.client()
         let notFound = await expectError { _ = try await admin.employees().patch(id: "999999", patch: EmployeePatch(userUsername: "Nobody")) }
         XCTAssertEqual(notFound?.kind(), .notFound)
-        XCTAssertEqual(notFound?.httpStatus(), 404)
+        XCTAssertEqual(notFound?.status(), 404)
         let invalid = await expectError {
             _ = try await admin.employees().create(employee: NewEmployee(number: "1", userUsername: "Too Short", sipSecret: "Xk9mPq2vLr7t"))
         }
@@ -196,7 +250,7 @@ final class ClientTests: XCTestCase {
         let remote = try sim.builder().localAddress(address: "127.0.0.2").userAgentSuffix(suffix: "crm' or 1=1").build()
         let waf = await expectError { _ = try await remote.extensions().get(number: "201") }
         XCTAssertEqual(waf?.kind(), .blockedByFirewall)
-        XCTAssertEqual(waf?.httpStatus(), 403)
+        XCTAssertEqual(waf?.status(), 403)
     }
 
     func testRateLimitFromARemoteAddress() async throws {
@@ -205,6 +259,21 @@ final class ClientTests: XCTestCase {
         let remote = try own.builder().localAddress(address: "127.0.0.2").maxRetries(retries: 0).noRateLimit().build()
         let error = await expectError { for _ in 0..<1000 { try await remote.system().ping() } }
         XCTAssertEqual(error?.kind(), .rateLimited, String(describing: error))
-        XCTAssertEqual(error?.httpStatus(), 429)
+        XCTAssertEqual(error?.status(), 429)
+    }
+}
+
+/// Every operation of the core's table has its Swift method, named as the operation
+/// (`extensions.get_for_select` → `client.extensions().getForSelect`). `operationMethods` is
+/// generated from crates/mikopbx/manifest.json and compiles only if every method exists.
+final class ParityTests: XCTestCase {
+    func testEveryOperationHasItsMethod() throws {
+        // Building a client sends nothing.
+        let client = try ClientBuilder(baseUrl: "https://127.0.0.1:9").build()
+        let methods = operationMethods(client)
+        let names = Set(operationNames())
+        XCTAssertGreaterThanOrEqual(names.count, 20)
+        XCTAssertEqual(names.subtracting(methods.keys).sorted(), [], "operations without a Swift method (stale manifest?)")
+        XCTAssertEqual(Set(methods.keys).subtracting(names).sorted(), [], "manifest operations the library lacks")
     }
 }

@@ -2,7 +2,9 @@ import Foundation
 import MikoPBX
 import XCTest
 
-/// Runs the JSON files in tests/scenarios (format in tests/README.md) against the simulator.
+/// Runs the JSON files in tests/scenarios (format in tests/README.md) against the simulator, with no
+/// per-operation code: `Client.callOperationJson` with the scenario's arguments (the Rust method's,
+/// by name); `minimal_permissions` is the one special op.
 final class ScenariosTests: XCTestCase {
     let sim = Simulator.shared
 
@@ -55,9 +57,15 @@ final class ScenariosTests: XCTestCase {
             if let map = spec["permissions"] as? [String: String] {
                 paths = map.mapValues { $0 == "write" ? Access.write : Access.read }
             }
-            network = (spec["network"] as? String) == "localhost" ? .localhost : .any
+            switch spec["network"] {
+            case nil, "any" as String: network = .any
+            case "localhost" as String: network = .localhost
+            case let id as Int: network = .id(id: Int64(id))
+            case let id as String: network = .id(id: Int64(id) ?? -1)
+            default: throw Mismatch(description: "unknown network \(spec["network"] ?? "")")
+            }
             let k = try await admin.apiKeys().generateKey()
-            _ = try await admin.apiKeys().create(description: "scenario key", key: k, allowedPaths: paths, network: network!)
+            _ = try await admin.apiKeys().create(key: NewApiKey(description: "scenario key", key: k, allowedPaths: paths, network: network!))
             key = k.exposeSecret()
         default: throw Mismatch(description: "unknown key spec")
         }
@@ -74,7 +82,7 @@ final class ScenariosTests: XCTestCase {
         }
         let call = s["call"] as! [String: Any]
         let expect = s["expect"] as! [String: Any]
-        let result: Any?
+        let result: Any
         do {
             result = try await invoke(try b.build(), call["op"] as! String, call["args"] as? [String: Any] ?? [:])
         } catch let error as MikoPbxError {
@@ -84,13 +92,26 @@ final class ScenariosTests: XCTestCase {
             return try checkError(error, want)
         }
         guard let ok = expect["ok"] as? [String: Any] else {
-            throw Mismatch(description: "expected \(expect["error"] ?? "an error") but the call succeeded")
+            throw Mismatch(description: "expected \(expect["error"] ?? "an error") but the call succeeded: \(result)")
         }
         try checkOk(result, ok)
     }
 
-    private func date(_ text: String?) -> String? {
-        guard let text else { return nil }
+    /// `"today"` and `"-N days"` in `date_from`/`date_to`, anywhere in the arguments, as dates.
+    private func resolveDates(_ value: Any) -> Any {
+        switch value {
+        case let map as [String: Any]:
+            var out: [String: Any] = [:]
+            for (k, v) in map {
+                if k == "date_from" || k == "date_to", let text = v as? String { out[k] = date(text) } else { out[k] = resolveDates(v) }
+            }
+            return out
+        case let list as [Any]: return list.map(resolveDates)
+        default: return value
+        }
+    }
+
+    private func date(_ text: String) -> String {
         var day = Date()
         if text != "today" {
             guard text.hasPrefix("-"), let n = Double(text.dropFirst().split(separator: " ")[0]) else { return text }
@@ -99,62 +120,34 @@ final class ScenariosTests: XCTestCase {
         return ISO8601DateFormatter.string(from: day, timeZone: .current, formatOptions: [.withFullDate])
     }
 
-    private func invoke(_ client: Client, _ op: String, _ a: [String: Any]) async throws -> Any? {
-        let max = a["max_items"] as? Int
-        let pageSize = (a["page_size"] as? Int).map { UInt32($0) }
-        switch op {
-        case "system.ping": try await client.system().ping(); return nil
-        case "system.check_auth": try await client.system().checkAuth(); return nil
-        case "sysinfo.get_info": return try await client.sysinfo().getInfo()
-        case "pbx_status.active_calls": return try await client.pbxStatus().activeCalls()
-        case "pbx_status.active_channels": return try await client.pbxStatus().activeChannels()
-        case "api_keys.generate_key": return try await client.apiKeys().generateKey()
-        case "api_keys.list": return try await client.apiKeys().listItems().collect(limit: max)
-        case "extensions.get": return try await client.extensions().get(number: a["number"] as! String)
-        case "extensions.available": return try await client.extensions().available(number: a["number"] as! String)
-        case "extensions.list":
-            return try await client.extensions()
-                .listItems(query: ExtensionQuery(search: a["search"] as? String, type: a["type"] as? String, limit: pageSize))
-                .collect(limit: max)
-        case "employees.list":
-            return try await client.employees()
-                .listItems(query: EmployeeQuery(search: a["search"] as? String, limit: pageSize)).collect(limit: max)
-        case "employees.get": return try await client.employees().get(id: a["id"] as! String)
-        case "employees.delete": try await client.employees().delete(id: a["id"] as! String); return nil
-        case "employees.create":
-            return try await client.employees().create(employee: NewEmployee(
-                number: a["number"] as! String, userUsername: a["user_username"] as! String, sipSecret: a["sip_secret"] as! String,
-                userEmail: a["user_email"] as? String, mobileNumber: a["mobile_number"] as? String))
-        case "employees.patch":
-            return try await client.employees().patch(id: a["id"] as! String, patch: EmployeePatch(
-                number: a["number"] as? String, userUsername: a["user_username"] as? String, sipSecret: a["sip_secret"] as? String,
-                userEmail: a["user_email"] as? String, mobileNumber: a["mobile_number"] as? String))
-        case "cdr.list":
-            return try await client.cdr().listItems(query: CdrQuery(
-                dateFrom: date(a["date_from"] as? String), dateTo: date(a["date_to"] as? String),
-                srcNum: a["src_num"] as? String, dstNum: a["dst_num"] as? String, disposition: a["disposition"] as? String,
-                pageSize: pageSize, maxItems: max.map { UInt64($0) })).collect()
-        case "minimal_permissions":
-            return try minimalPermissions(operations: a["ops"] as! [String])
-        default: throw Mismatch(description: "unknown op \(op)")
+    /// The result as JSON (`[String: Any]`, `[Any]`, `String`, `NSNumber` or `NSNull`): no
+    /// per-operation code, every op goes through `callOperationJson`.
+    private func invoke(_ client: Client, _ op: String, _ args: [String: Any]) async throws -> Any {
+        if op == "minimal_permissions" {
+            return try minimalPermissions(operations: args["ops"] as? [String] ?? [])
         }
+        let argsJson = String(decoding: try JSONSerialization.data(withJSONObject: resolveDates(args)), as: UTF8.self)
+        let text = try await client.callOperationJson(name: op, argsJson: argsJson)
+        return try JSONSerialization.jsonObject(with: Data(text.utf8), options: .fragmentsAllowed)
     }
 
     private func checkError(_ e: MikoPbxError, _ want: [String: Any]) throws {
         let what = "\(e.kindName()): \(e)"
         try check(e.kindName() == want["kind"] as? String, "kind: want \(want["kind"] ?? "?"), got \(what)")
         if let status = want["status"] as? Int {
-            try check(e.httpStatus().map(Int.init) == status, "status: want \(status), got \(what)")
+            try check(e.status().map(Int.init) == status, "status: want \(status), got \(what)")
         }
         if want["resource"] != nil || want["required"] != nil {
-            guard case let .PermissionDenied(_, _, _, _, resourceName, required, _, _) = e else {
+            guard case let .PermissionDenied(_, _, resource, required, _, _) = e else {
                 throw Mismatch(description: "not a permission error: \(what)")
             }
-            if let r = want["resource"] as? String { try check(resourceName == r, "resource: want \(r), got \(resourceName)") }
-            if let r = want["required"] as? String { try check((required == .write ? "write" : "read") == r, "required: want \(r), got \(required)") }
+            // The short form: the path segment after /api/v3/ (`.apiKeys` → "api-keys").
+            let segment = snake("\(resource)").replacingOccurrences(of: "_", with: "-")
+            if let r = want["resource"] as? String { try check(segment == r, "resource: want \(r), got \(segment)") }
+            if let r = want["required"] as? String { try check("\(required)" == r, "required: want \(r), got \(required)") }
         }
         if let tls = want["tls_kind"] as? String {
-            guard case let .Tls(_, _, kind) = e else { throw Mismatch(description: "not a TLS error: \(what)") }
+            guard case let .Tls(_, kind, _) = e else { throw Mismatch(description: "not a TLS error: \(what)") }
             try check(snake("\(kind)") == tls, "tls_kind: want \(tls), got \(kind)")
         }
         if let text = want["message_contains"] as? String {
@@ -162,36 +155,41 @@ final class ScenariosTests: XCTestCase {
         }
     }
 
-    private func checkOk(_ result: Any?, _ want: [String: Any]) throws {
+    private func checkOk(_ result: Any, _ want: [String: Any]) throws {
         let items = (result as? [Any]) ?? []
         if let min = want["min_items"] as? Int { try check(items.count >= min, "got \(items.count) items, want ≥ \(min)") }
         if let max = want["max_items"] as? Int { try check(items.count <= max, "got \(items.count) items, want ≤ \(max)") }
-        if let fields = want["fields"] as? [String: Any] {
-            for (name, value) in fields { try check(field(result, name) == "\(value)", "field \(name): want \(value), got \(field(result, name) ?? "nil")") }
-        }
-        if let each = want["each"] as? [String: Any] {
-            for item in items { for (name, value) in each { try check(field(item, name) == "\(value)", "field \(name) of \(item)") } }
-        }
+        if let fields = want["fields"] as? [String: Any] { try checkFields(result, fields) }
+        if let each = want["each"] as? [String: Any] { for item in items { try checkFields(item, each) } }
         if let text = want["contains"] as? String {
-            try check(items.contains { item in Mirror(reflecting: item).children.contains { ($0.value as? String)?.contains(text) ?? false } }, "no item contains \(text)")
+            let found = items.contains { item in
+                (item as? [String: Any])?.values.contains { ($0 as? String)?.contains(text) ?? false } ?? false
+            }
+            try check(found, "no item contains \(text)")
         }
         if let equals = want["equals"] {
-            switch equals {
-            case let map as [String: String]: try check((result as? [String: String]) == map, "want \(map), got \(String(describing: result))")
-            case let flag as Bool: try check((result as? Bool) == flag, "want \(flag), got \(String(describing: result))")
-            default: throw Mismatch(description: "unsupported equals \(equals)")
-            }
+            try check(same(result, equals), "want \(equals), got \(result)")
         }
     }
 
-    /// A record's field by its wire (snake_case) name; the generated structs use camelCase.
-    private func field(_ value: Any?, _ wire: String) -> String? {
-        guard let value else { return nil }
-        let parts = wire.split(separator: "_")
-        let camel = parts.enumerated().map { $0.offset == 0 ? String($0.element) : $0.element.prefix(1).uppercased() + $0.element.dropFirst() }.joined()
-        guard let child = Mirror(reflecting: value).children.first(where: { $0.label == camel }) else { return nil }
-        if let optional = child.value as? String? { return optional }
-        return "\(child.value)"
+    /// JSON equality: objects by key, arrays in order, scalars by their text (both sides come from
+    /// the same JSON parser).
+    private func same(_ a: Any, _ b: Any) -> Bool {
+        switch (a, b) {
+        case let (x as [String: Any], y as [String: Any]):
+            return x.count == y.count && x.allSatisfy { k, v in y[k].map { same(v, $0) } ?? false }
+        case let (x as [Any], y as [Any]): return x.count == y.count && zip(x, y).allSatisfy { same($0, $1) }
+        default: return "\(a)" == "\(b)"
+        }
+    }
+
+    /// Fields of a JSON object, compared as text.
+    private func checkFields(_ value: Any, _ fields: [String: Any]) throws {
+        guard let object = value as? [String: Any] else { throw Mismatch(description: "not an object: \(value)") }
+        for (name, want) in fields {
+            let got = object[name].map { "\($0)" }
+            try check(got == "\(want)", "field \(name): want \(want), got \(got ?? "nil") in \(object)")
+        }
     }
 
     private func snake(_ camel: String) -> String {

@@ -20,8 +20,8 @@ func day(_ offset: Int) -> String {
 do {
     // The same settings through the builder:
     //   ClientBuilder(baseUrl: url).apiKey(key: key).pinCertificateSha256(fingerprint: pin).build()
-    let client = try Client.fromEnv()
-    let extensions = try await client.extensions().listItems(query: ExtensionQuery(search: number, limit: 20)).collect(limit: 5)
+    let client = try ClientBuilder.fromEnv().build()
+    let extensions = try await client.extensions().listItems(query: ExtensionQuery(search: number, pageSize: 20)).collect(limit: 5)
     let employees = try await client.employees().listItems(query: EmployeeQuery(search: number)).collect(limit: 5)
     let calls = try await client.cdr().listItems(query: CdrQuery(dateFrom: day(-30), dateTo: day(0), search: number, maxItems: 5)).collect()
 

@@ -1,14 +1,18 @@
 package com.mikopbx.sdk
 
 import com.mikopbx.sdk.model.Access
+import com.mikopbx.sdk.model.ApiKey
 import com.mikopbx.sdk.model.CdrQuery
 import com.mikopbx.sdk.model.DenialOrigin
 import com.mikopbx.sdk.model.EmployeePatch
 import com.mikopbx.sdk.model.EmployeeQuery
 import com.mikopbx.sdk.model.ErrorKind
 import com.mikopbx.sdk.model.ExtensionQuery
+import com.mikopbx.sdk.model.MikoPbxException
 import com.mikopbx.sdk.model.NetworkFilter
+import com.mikopbx.sdk.model.NewApiKey
 import com.mikopbx.sdk.model.NewEmployee
+import com.mikopbx.sdk.model.Resource
 import com.mikopbx.sdk.model.TlsKind
 import kotlinx.coroutines.async
 import kotlinx.coroutines.awaitAll
@@ -37,7 +41,7 @@ class ClientTest {
     /** Registers a key through the SDK, as an integrator would, and returns it. */
     private fun newKey(paths: Map<String, Access>?, network: NetworkFilter = NetworkFilter.Any): String = runBlocking {
         val key = admin.apiKeys().generateKey()
-        admin.apiKeys().create("kotlin test", key, paths, network)
+        admin.apiKeys().create(NewApiKey("kotlin test", key, paths, network))
         key.exposeSecret()
     }
 
@@ -60,7 +64,7 @@ class ClientTest {
 
     @Test
     fun `nextPage walks every page and then returns null`() = runBlocking {
-        val pager = admin.extensions().list(ExtensionQuery(type = "SIP", limit = 10u))
+        val pager = admin.extensions().list(ExtensionQuery(type = "SIP", pageSize = 10u))
         val pages = mutableListOf<Int>()
         while (true) {
             val page = pager.nextPage() ?: break
@@ -76,7 +80,7 @@ class ClientTest {
 
     @Test
     fun `Flow over employees is cold and lazy`() = runBlocking {
-        val flow = admin.employees().listFlow(EmployeeQuery(limit = 7u))
+        val flow = admin.employees().listFlow(EmployeeQuery(pageSize = 7u))
         val all = flow.count()
         assertTrue(all >= 50, "employees: $all")
         // Collecting again starts over; take() stops after the first page's worth.
@@ -112,6 +116,9 @@ class ClientTest {
         admin.employees().delete(created.id)
         val gone = assertThrows<MikoPbxException.NotFound> { runBlocking { admin.employees().get(created.id) } }
         assertEquals(ErrorKind.NOT_FOUND, gone.kind())
+        assertEquals("employees.get", gone.operation())
+        // 404, or the 422 the PBX answers for an unknown id on some reads.
+        assertTrue(gone.status() in setOf(404.toUShort(), 422.toUShort()), gone.message)
     }
 
     @Test
@@ -127,7 +134,7 @@ class ClientTest {
         val secret = key.exposeSecret()
         assertEquals(64, secret.length)
         assertFalse(key.toString().contains(secret), key.toString())
-        val info = admin.apiKeys().create("kotlin key", key, mapOf("extensions" to Access.READ), NetworkFilter.Any)
+        val info = admin.apiKeys().create(NewApiKey("kotlin key", key, mapOf("extensions" to Access.READ), NetworkFilter.Any))
         assertEquals(key.keyDisplay(), info.keyDisplay)
         assertEquals(mapOf("/api/v3/extensions" to "read"), info.allowedPaths)
         assertTrue(admin.apiKeys().listFlow().toList().any { it.id == info.id })
@@ -139,15 +146,52 @@ class ClientTest {
         admin.apiKeys().delete(info.id)
         val refused = assertThrows<MikoPbxException> { runBlocking { client.system().checkAuth() } }
         assertEquals(ErrorKind.UNAUTHORIZED, refused.kind())
-        assertFalse(refused.message!!.contains(secret))
+        assertFalse(refused.message.contains(secret))
+        // A key made from a string prints redacted too.
+        val own = ApiKey(secret)
+        assertEquals(secret, own.exposeSecret())
+        assertEquals(key.keyDisplay(), own.keyDisplay())
+        assertFalse(own.toString().contains(secret), own.toString())
+    }
+
+    @Test
+    fun `api keys update replaces permissions and description, and the key follows`() = runBlocking {
+        val key = admin.apiKeys().generateKey()
+        val created = admin.apiKeys().create(NewApiKey("kotlin update", key, mapOf("extensions" to Access.READ), NetworkFilter.Any))
+        val client = sim.client(key.exposeSecret())
+        assertEquals("201", client.extensions().get("201").number)
+        // The server refuses (401); without the key's permissions the client cannot say more.
+        val denied = assertThrows<MikoPbxException> { runBlocking { client.employees().listFlow(EmployeeQuery(pageSize = 1u)).take(1).toList() } }
+        assertEquals(401.toUShort(), denied.status(), denied.message)
+        assertEquals("employees.list", denied.operation())
+        val updated = admin.apiKeys().update(created.id, NewApiKey("kotlin updated", key, mapOf("employees" to Access.READ), NetworkFilter.Any))
+        assertEquals(created.id, updated.id)
+        assertEquals("kotlin updated", updated.description)
+        assertEquals(mapOf("/api/v3/employees" to "read"), updated.allowedPaths)
+        assertEquals(mapOf("/api/v3/employees" to "read"), admin.apiKeys().get(created.id).allowedPaths)
+        // The same key now reads employees and no longer extensions.
+        assertEquals(1, client.employees().listFlow(EmployeeQuery(pageSize = 1u)).take(1).toList().size)
+        val refused = assertThrows<MikoPbxException> { runBlocking { client.extensions().get("201") } }
+        assertEquals(401.toUShort(), refused.status(), refused.message)
+        assertEquals("extensions.get", refused.operation())
+        // Told the new permissions, the client refuses the same call itself.
+        val known = sim.builder(key.exposeSecret()).permissions(mapOf("employees" to Access.READ)).build()
+        val local = assertThrows<MikoPbxException.PermissionDenied> { runBlocking { known.extensions().get("201") } }
+        assertEquals(Resource.EXTENSIONS, local.resource)
+        assertEquals(DenialOrigin.LOCAL, local.origin)
+        admin.apiKeys().delete(created.id)
     }
 
     @Test
     fun `minimal permissions follow the HTTP verb`() {
         val needed = minimalPermissions(listOf("extensions.list", "cdr.list", "extensions.available"))
         assertEquals(mapOf("/api/v3/extensions" to "write", "/api/v3/cdr" to "read"), needed)
+        assertEquals(mapOf("/api/v3/cdr" to "read"), minimalPermissions(listOf("cdr.list_calls")))
         val e = assertThrows<MikoPbxException.Config> { minimalPermissions(listOf("no.such.op")) }
         assertTrue(e.message.contains("no.such.op"), e.message)
+        assertEquals(ErrorKind.CONFIG, e.kind())
+        assertNull(e.operation())
+        assertNull(e.status())
     }
 
     // ---- each error kind from a real cause ------------------------------------------------
@@ -158,10 +202,12 @@ class ClientTest {
         val e = assertThrows<MikoPbxException.Tls> { runBlocking { client.system().ping() } }
         assertEquals(TlsKind.UNKNOWN_ISSUER, e.tlsKind)
         assertEquals("tls", e.kindName())
-        // The human text, not a field dump.
-        assertEquals(e.msg, e.message)
-        assertEquals(e.msg, e.toString())
-        assertFalse(e.message.startsWith("msg="), e.message)
+        assertEquals("system.ping", e.operation())
+        assertNull(e.status())
+        // The human text (the core's Display), not a field dump.
+        assertEquals(e.toString(), e.message)
+        assertTrue(e.message.contains("TLS failure"), e.message)
+        assertFalse(e.message.startsWith("operation="), e.message)
     }
 
     @Test
@@ -178,10 +224,12 @@ class ClientTest {
         val e = assertThrows<MikoPbxException.PermissionDenied> {
             runBlocking { client.employees().create(NewEmployee(number = "2952", userUsername = "No", sipSecret = "Xk9mPq2vLr7t")) }
         }
-        assertEquals("employees", e.resourceName)
+        assertEquals(Resource.EMPLOYEES, e.resource)
         assertEquals(Access.WRITE, e.required)
         assertEquals(Access.READ, e.granted)
         assertEquals(DenialOrigin.LOCAL, e.origin)
+        assertEquals("employees.create", e.operation())
+        assertNull(e.status())
         assertTrue(e.message.contains("Grant Write"), e.message)
     }
 
@@ -192,10 +240,11 @@ class ClientTest {
         val e = assertThrows<MikoPbxException.PermissionDenied> {
             runBlocking { client.employees().create(NewEmployee(number = "2953", userUsername = "No", sipSecret = "Xk9mPq2vLr7t")) }
         }
-        assertEquals("employees", e.resourceName)
+        assertEquals(Resource.EMPLOYEES, e.resource)
         assertEquals(Access.WRITE, e.required)
         assertEquals(DenialOrigin.SERVER, e.origin)
-        assertEquals(401.toUShort(), e.httpStatus())
+        assertEquals(401.toUShort(), e.status())
+        assertEquals("permission_denied", e.kindName())
     }
 
     @Test
@@ -203,6 +252,8 @@ class ClientTest {
         val bogus = "0123456789abcdef".repeat(4)
         val e = assertThrows<MikoPbxException.Unauthorized> { runBlocking { sim.client(bogus).system().checkAuth() } }
         assertEquals(401.toUShort(), e.status)
+        assertEquals(401.toUShort(), e.status())
+        assertEquals("system.check_auth", e.operation())
         assertFalse(e.message.contains(bogus))
         assertTrue(e.diagnosis.advice.isNotEmpty() || e.diagnosis.remaining.isNotEmpty(), e.diagnosis.toString())
     }
@@ -236,6 +287,7 @@ class ClientTest {
         val remote = sim.builder().localAddress("127.0.0.2").userAgentSuffix("crm' or 1=1").build()
         val e = assertThrows<MikoPbxException.BlockedByFirewall> { runBlocking { remote.extensions().get("201") } }
         assertEquals(403.toUShort(), e.status)
+        assertEquals(ErrorKind.BLOCKED_BY_FIREWALL, e.kind())
     }
 
     @Test
@@ -282,6 +334,7 @@ class ClientTest {
         sim.faults("""{"status_burst": {"status": 500, "count": 1}}""")
         val server = assertThrows<MikoPbxException.Server> { runBlocking { once.extensions().get("201") } }
         assertEquals(500.toUShort(), server.status)
+        assertEquals(500.toUShort(), server.status())
         sim.faults("""{"truncate_next": 1}""")
         val decode = assertThrows<MikoPbxException.Decode> { runBlocking { once.extensions().get("201") } }
         sim.faults("""{"truncate_next": 0}""")
@@ -300,7 +353,7 @@ class ClientTest {
             // The real REST API stores networkfilterid "localhost" as "no filter"; the core checks.
             val ownAdmin = own.client()
             val dropped = assertThrows<MikoPbxException.Server> {
-                runBlocking { ownAdmin.apiKeys().create("local", ownAdmin.apiKeys().generateKey(), null, NetworkFilter.Localhost) }
+                runBlocking { ownAdmin.apiKeys().create(NewApiKey("local", ownAdmin.apiKeys().generateKey(), null, NetworkFilter.Localhost)) }
             }
             assertTrue(dropped.message.contains("network"), dropped.message)
 

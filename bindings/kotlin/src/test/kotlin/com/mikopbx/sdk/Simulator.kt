@@ -1,5 +1,6 @@
 package com.mikopbx.sdk
 
+import com.mikopbx.sdk.model.Client
 import java.io.ByteArrayInputStream
 import java.net.URI
 import java.net.http.HttpClient

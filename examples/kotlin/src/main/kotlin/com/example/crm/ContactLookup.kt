@@ -5,18 +5,18 @@
 package com.example.crm
 
 import com.mikopbx.sdk.ClientBuilder
-import com.mikopbx.sdk.MikoPbxException
 import com.mikopbx.sdk.listFlow
 import com.mikopbx.sdk.minimalPermissions
 import com.mikopbx.sdk.model.CdrQuery
 import com.mikopbx.sdk.model.EmployeeQuery
 import com.mikopbx.sdk.model.ExtensionQuery
-import kotlinx.coroutines.flow.take
-import kotlinx.coroutines.flow.toList
-import kotlinx.coroutines.runBlocking
+import com.mikopbx.sdk.model.MikoPbxException
 import java.io.File
 import java.time.LocalDate
 import kotlin.system.exitProcess
+import kotlinx.coroutines.flow.take
+import kotlinx.coroutines.flow.toList
+import kotlinx.coroutines.runBlocking
 
 fun main(args: Array<String>) = runBlocking {
     val number = args.firstOrNull() ?: run {
@@ -33,7 +33,7 @@ fun main(args: Array<String>) = runBlocking {
 
     try {
         builder.build().use { client ->
-            val extensions = client.extensions().listFlow(ExtensionQuery(search = number, limit = 20u)).take(5).toList()
+            val extensions = client.extensions().listFlow(ExtensionQuery(search = number, pageSize = 20u)).take(5).toList()
             val employees = client.employees().listFlow(EmployeeQuery(search = number)).take(5).toList()
             val today = LocalDate.now()
             val calls = client.cdr().listFlow(

@@ -1,0 +1,15 @@
+// Hand-written Kotlin layer over the generated bindings: the one generic helper behind the list
+// `Flow`s. `bindings/ffi/wrappers.py` generates, for every list cursor, `pager.asFlow()` and a cold
+// `api.listFlow(query)` (`client.extensions().listFlow(ExtensionQuery(...))`) on top of it.
+package com.mikopbx.sdk
+
+import kotlinx.coroutines.flow.Flow
+import kotlinx.coroutines.flow.flow
+
+/** Emits every item of every page that [nextPage] returns, until it returns null. */
+fun <T> pagesAsFlow(nextPage: suspend () -> List<T>?): Flow<T> = flow {
+    while (true) {
+        val page = nextPage() ?: break
+        for (item in page) emit(item)
+    }
+}
