@@ -534,3 +534,34 @@ async fn an_unparseable_answer_is_a_decode_error_with_a_bounded_excerpt() {
         "an object where a list was expected is an empty page: {list:?}"
     );
 }
+
+/// A key's permissions are always stated: never full by omission, never both.
+#[tokio::test]
+async fn a_new_key_states_its_permissions() {
+    let sim = sim().await;
+    let admin = admin(&sim);
+    let key = std::sync::Arc::new(admin.api_keys().generate_key().await.unwrap());
+    let before = admin.api_keys().list().collect_all().await.unwrap().len();
+    for (full, paths) in [
+        (false, std::collections::HashMap::new()),
+        (
+            true,
+            std::collections::HashMap::from([("extensions".to_owned(), Access::Read)]),
+        ),
+    ] {
+        let e = admin
+            .api_keys()
+            .create(mikopbx::NewApiKey {
+                description: "ambiguous".into(),
+                key: key.clone(),
+                full_permissions: full,
+                allowed_paths: paths,
+                network: NetworkFilter::Any,
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Config, "{e}");
+    }
+    let after = admin.api_keys().list().collect_all().await.unwrap().len();
+    assert_eq!(before, after, "nothing was created");
+}

@@ -8,7 +8,7 @@ final class ClientTests: XCTestCase {
     private func newKey(_ paths: [String: Access]?, network: NetworkFilter = .any) async throws -> String {
         let admin = try sim.client()
         let key = try await admin.apiKeys().generateKey()
-        _ = try await admin.apiKeys().create(key: NewApiKey(description: "swift test", key: key, allowedPaths: paths, network: network))
+        _ = try await admin.apiKeys().create(key: NewApiKey(description: "swift test", key: key, fullPermissions: paths == nil, allowedPaths: paths ?? [:], network: network))
         return key.exposeSecret()
     }
 
@@ -98,7 +98,7 @@ final class ClientTests: XCTestCase {
         XCTAssertEqual(secret.count, 64)
         XCTAssertFalse(key.description.contains(secret))
         XCTAssertFalse(String(reflecting: key).contains(secret))
-        let info = try await admin.apiKeys().create(key: NewApiKey(description: "swift key", key: key, allowedPaths: ["extensions": .read], network: .any))
+        let info = try await admin.apiKeys().create(key: NewApiKey(description: "swift key", key: key, fullPermissions: false, allowedPaths: ["extensions": .read], network: .any))
         XCTAssertEqual(info.keyDisplay, key.keyDisplay())
         let all = try await admin.apiKeys().listItems().collect()
         XCTAssertTrue(all.contains { $0.id == info.id })
@@ -120,14 +120,14 @@ final class ClientTests: XCTestCase {
     func testApiKeysUpdateReplacesPermissions() async throws {
         let admin = try sim.client()
         let key = try await admin.apiKeys().generateKey()
-        let created = try await admin.apiKeys().create(key: NewApiKey(description: "swift update", key: key, allowedPaths: ["extensions": .read], network: .any))
+        let created = try await admin.apiKeys().create(key: NewApiKey(description: "swift update", key: key, fullPermissions: false, allowedPaths: ["extensions": .read], network: .any))
         let client = try sim.client(key: key.exposeSecret())
         _ = try await client.extensions().get(number: "201")
         // The server refuses (401); without the key's permissions the client cannot say more.
         let before = await expectError { _ = try await client.employees().listItems(query: EmployeeQuery(pageSize: 1)).collect(limit: 1) }
         XCTAssertEqual(before?.status(), 401)
         XCTAssertEqual(before?.operation(), "employees.list")
-        let updated = try await admin.apiKeys().update(id: created.id, key: NewApiKey(description: "swift updated", key: key, allowedPaths: ["employees": .read], network: .any))
+        let updated = try await admin.apiKeys().update(id: created.id, key: NewApiKey(description: "swift updated", key: key, fullPermissions: false, allowedPaths: ["employees": .read], network: .any))
         XCTAssertEqual(updated.id, created.id)
         XCTAssertEqual(updated.description, "swift updated")
         XCTAssertEqual(updated.allowedPaths, ["/api/v3/employees": "read"])

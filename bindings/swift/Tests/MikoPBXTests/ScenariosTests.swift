@@ -65,7 +65,7 @@ final class ScenariosTests: XCTestCase {
             default: throw Mismatch(description: "unknown network \(spec["network"] ?? "")")
             }
             let k = try await admin.apiKeys().generateKey()
-            _ = try await admin.apiKeys().create(key: NewApiKey(description: "scenario key", key: k, allowedPaths: paths, network: network!))
+            _ = try await admin.apiKeys().create(key: NewApiKey(description: "scenario key", key: k, fullPermissions: paths == nil, allowedPaths: paths ?? [:], network: network!))
             key = k.exposeSecret()
         default: throw Mismatch(description: "unknown key spec")
         }

@@ -119,7 +119,8 @@ impl ApiKeyInfo {
     }
 }
 
-/// A key to register (`create`) or the replacement settings (`update`).
+/// A key to register (`create`) or the replacement settings (`update`). The permissions are
+/// always stated: `full_permissions`, or the `allowed_paths` (never full by omission).
 #[derive(Debug, Clone, Deserialize, Describe)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
@@ -128,10 +129,12 @@ pub struct NewApiKey {
     pub description: String,
     /// The key: from `generate_key` (the server stores only a bcrypt hash).
     pub key: Arc<ApiKey>,
-    /// `allowed_paths`: resource (`"extensions"` or `"/api/v3/extensions"`) → access. `None`
-    /// gives the key full permissions; prefer the least the integration needs
-    /// (`minimal_permissions`).
-    pub allowed_paths: Option<HashMap<String, Access>>,
+    /// Every permission on every resource. Prefer `allowed_paths` with the least the
+    /// integration needs (`minimal_permissions`); when this is true they must be empty.
+    pub full_permissions: bool,
+    /// Resource (`"extensions"` or `"/api/v3/extensions"`) → access; must not be empty unless
+    /// `full_permissions`.
+    pub allowed_paths: HashMap<String, Access>,
     /// Which addresses may use the key.
     pub network: NetworkFilter,
 }
@@ -147,28 +150,41 @@ impl NewApiKey {
         NewApiKey {
             description: description.into(),
             key: Arc::new(key),
-            allowed_paths: permissions.map(|p| {
-                p.to_allowed_paths()
-                    .into_iter()
-                    .filter_map(|(path, access)| Some((path, Access::parse(&access)?)))
-                    .collect()
-            }),
+            full_permissions: permissions.is_none(),
+            allowed_paths: permissions
+                .map(|p| {
+                    p.to_allowed_paths()
+                        .into_iter()
+                        .filter_map(|(path, access)| Some((path, Access::parse(&access)?)))
+                        .collect()
+                })
+                .unwrap_or_default(),
             network,
         }
     }
 
     fn body(&self) -> Result<Value, Error> {
-        let paths = match &self.allowed_paths {
-            None => Default::default(),
-            Some(map) => Permissions::from_short_map(
-                map.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        let paths = match (self.full_permissions, self.allowed_paths.is_empty()) {
+            (true, true) => Default::default(),
+            (true, false) => {
+                return Err(Error::config(
+                    "a key has full_permissions or allowed_paths, not both: leave allowed_paths empty for a full-permission key",
+                ));
+            }
+            (false, true) => {
+                return Err(Error::config(
+                    "a key without full_permissions needs allowed_paths (mikopbx.minimal_permissions gives the least an integration needs)",
+                ));
+            }
+            (false, false) => Permissions::from_short_map(
+                self.allowed_paths.iter().map(|(k, v)| (k.as_str(), v.as_str())),
             )?
             .to_allowed_paths(),
         };
         Ok(json!({
             "description": self.description,
             "key": self.key.expose_secret(),
-            "full_permissions": self.allowed_paths.is_none(),
+            "full_permissions": self.full_permissions,
             "allowed_paths": paths,
             "networkfilterid": self.network.as_wire(),
         }))

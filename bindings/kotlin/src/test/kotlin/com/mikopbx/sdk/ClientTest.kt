@@ -41,7 +41,7 @@ class ClientTest {
     /** Registers a key through the SDK, as an integrator would, and returns it. */
     private fun newKey(paths: Map<String, Access>?, network: NetworkFilter = NetworkFilter.Any): String = runBlocking {
         val key = admin.apiKeys().generateKey()
-        admin.apiKeys().create(NewApiKey("kotlin test", key, paths, network))
+        admin.apiKeys().create(NewApiKey("kotlin test", key, paths == null, paths ?: emptyMap(), network))
         key.exposeSecret()
     }
 
@@ -134,7 +134,7 @@ class ClientTest {
         val secret = key.exposeSecret()
         assertEquals(64, secret.length)
         assertFalse(key.toString().contains(secret), key.toString())
-        val info = admin.apiKeys().create(NewApiKey("kotlin key", key, mapOf("extensions" to Access.READ), NetworkFilter.Any))
+        val info = admin.apiKeys().create(NewApiKey("kotlin key", key, false, mapOf("extensions" to Access.READ), NetworkFilter.Any))
         assertEquals(key.keyDisplay(), info.keyDisplay)
         assertEquals(mapOf("/api/v3/extensions" to "read"), info.allowedPaths)
         assertTrue(admin.apiKeys().listFlow().toList().any { it.id == info.id })
@@ -157,14 +157,14 @@ class ClientTest {
     @Test
     fun `api keys update replaces permissions and description, and the key follows`() = runBlocking {
         val key = admin.apiKeys().generateKey()
-        val created = admin.apiKeys().create(NewApiKey("kotlin update", key, mapOf("extensions" to Access.READ), NetworkFilter.Any))
+        val created = admin.apiKeys().create(NewApiKey("kotlin update", key, false, mapOf("extensions" to Access.READ), NetworkFilter.Any))
         val client = sim.client(key.exposeSecret())
         assertEquals("201", client.extensions().get("201").number)
         // The server refuses (401); without the key's permissions the client cannot say more.
         val denied = assertThrows<MikoPbxException> { runBlocking { client.employees().listFlow(EmployeeQuery(pageSize = 1u)).take(1).toList() } }
         assertEquals(401.toUShort(), denied.status(), denied.message)
         assertEquals("employees.list", denied.operation())
-        val updated = admin.apiKeys().update(created.id, NewApiKey("kotlin updated", key, mapOf("employees" to Access.READ), NetworkFilter.Any))
+        val updated = admin.apiKeys().update(created.id, NewApiKey("kotlin updated", key, false, mapOf("employees" to Access.READ), NetworkFilter.Any))
         assertEquals(created.id, updated.id)
         assertEquals("kotlin updated", updated.description)
         assertEquals(mapOf("/api/v3/employees" to "read"), updated.allowedPaths)
@@ -353,7 +353,7 @@ class ClientTest {
             // The real REST API stores networkfilterid "localhost" as "no filter"; the core checks.
             val ownAdmin = own.client()
             val dropped = assertThrows<MikoPbxException.Server> {
-                runBlocking { ownAdmin.apiKeys().create(NewApiKey("local", ownAdmin.apiKeys().generateKey(), null, NetworkFilter.Localhost)) }
+                runBlocking { ownAdmin.apiKeys().create(NewApiKey("local", ownAdmin.apiKeys().generateKey(), true, emptyMap(), NetworkFilter.Localhost)) }
             }
             assertTrue(dropped.message.contains("network"), dropped.message)
 

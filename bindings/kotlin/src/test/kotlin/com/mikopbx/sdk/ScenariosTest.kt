@@ -84,7 +84,7 @@ class ScenariosTest {
                 else -> NetworkFilter.Id(n.toString().toLong())
             }
             val key = admin.apiKeys().generateKey()
-            admin.apiKeys().create(NewApiKey("scenario key", key, paths, network))
+            admin.apiKeys().create(NewApiKey("scenario key", key, paths == null, paths ?: emptyMap(), network))
             Key(key.exposeSecret(), paths, network)
         }
         else -> error("unknown key spec $spec")
