@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds the `mikopbx` Python wheel (abi3, maturin --release), installs it into a venv, type-checks
-# the examples and the typing test with mypy --strict, and runs the pytest suite against the
-# simulator over real TLS. Idempotent; needs only Python >= 3.9 with pip, Rust, and PyPI.
+# the package, the examples and the tests with mypy --strict, and runs the pytest suite against the
+# simulator over real TLS (including the drift test of the files bindings/python/generate.py
+# writes from the core's manifest, and the parity test against the compiled core). Idempotent;
+# needs only Python >= 3.9 with pip, Rust, and PyPI.
 #
 #   bash scripts/test-python.sh [pytest args...]
 #
@@ -46,7 +48,9 @@ case "$wheel" in
 esac
 "$VPY" -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps "$wheel"
 
-step "mypy --strict: examples, typing test, test suite"
+step "mypy --strict: the package (generated API and stubs), examples, typing test, test suite"
+# The package from its sources (the installed copy is what the others are checked against).
+(cd "$PY_DIR/python" && "$VENV/bin/mypy" --strict --cache-dir "$VENV/.mypy_cache" -p mikopbx)
 (cd "$ROOT" && "$VENV/bin/mypy" --strict --cache-dir "$VENV/.mypy_cache" \
     examples/python bindings/python/tests)
 

@@ -25,10 +25,13 @@ COLUMNS = ["id", "start", "answer", "endtime", "src_num", "dst_num", "did", "dis
 
 def export(pbx: mikopbx.Client, out: Path, days: int, limit: Optional[int] = None) -> int:
     checkpoint_file = out.with_name(out.name + ".checkpoint")
-    resume = checkpoint_file.read_text().strip() if checkpoint_file.exists() else None
+    resume = int(checkpoint_file.read_text()) if checkpoint_file.exists() else None
     today = dt.date.today()
     records = pbx.cdr.list(
-        date_from=today - dt.timedelta(days=days), date_to=today, page_size=500, resume_after=resume
+        date_from=(today - dt.timedelta(days=days)).isoformat(),
+        date_to=today.isoformat(),
+        page_size=500,
+        resume_after=resume,
     )
     written = 0
     new_file = resume is None or not out.exists()
@@ -42,7 +45,7 @@ def export(pbx: mikopbx.Client, out: Path, days: int, limit: Optional[int] = Non
             written += len(page)
             f.flush()
             if records.checkpoint is not None:
-                checkpoint_file.write_text(records.checkpoint)
+                checkpoint_file.write_text(str(records.checkpoint))
             if limit is not None and written >= limit:
                 break
     return written

@@ -30,7 +30,7 @@ def lookup(pbx: mikopbx.Client, number: str, days: int = 30) -> List[str]:
         lines.append(f"{number}: {ext.callerid or '(no name)'} [{ext.type}]")
     else:
         lines.append(f"{number}: not an internal number")
-    since = dt.date.today() - dt.timedelta(days=days)
+    since = (dt.date.today() - dt.timedelta(days=days)).isoformat()
     recent = list(itertools.islice(pbx.cdr.list(src_num=number, date_from=since), 5))
     if not recent:
         lines.append(f"no calls from {number} in the last {days} days")

@@ -29,6 +29,7 @@ use crate::runtime::runtime;
 
 static BRIDGES: AtomicUsize = AtomicUsize::new(0);
 static DELIVER: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static COROUTINE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
 /// Counts a bridge from its creation until its result has been handed over (or dropped).
 struct Bridge(());
@@ -111,6 +112,22 @@ where
         });
     });
     Ok(future)
+}
+
+/// `future_into_py` as a coroutine object (`mikopbx._bridge._coroutine`), for the results people
+/// hand to `asyncio.create_task`, which takes only coroutines.
+pub fn coroutine_into_py<F, T>(py: Python<'_>, fut: F) -> PyResult<Bound<'_, PyAny>>
+where
+    F: Future<Output = T> + Send + 'static,
+    T: for<'py> IntoPyObject<'py, Error = PyErr> + Send + 'static,
+{
+    let wrap = COROUTINE.get_or_try_init(py, || -> PyResult<Py<PyAny>> {
+        Ok(py
+            .import("mikopbx._bridge")?
+            .getattr("_coroutine")?
+            .unbind())
+    })?;
+    wrap.bind(py).call1((future_into_py(py, fut)?,))
 }
 
 /// Waits (GIL released) until every bridge has delivered, at most `timeout` seconds. Registered

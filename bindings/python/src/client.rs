@@ -1,23 +1,25 @@
-//! `NativeClient` and `NativePager`: the core client and its pagers as Python objects.
+//! `NativeClient`: the core client as a Python object, and its options.
 //!
-//! Each SDK call is named by its operation (`"extensions.get"`, the core's operations table) and
-//! takes its arguments as a dict; one async dispatch serves the blocking and the asyncio paths.
-//! The typed Python API lives in `python/mikopbx/_client.py`.
+//! Every operation is started by its name and the dict of its arguments through the core's
+//! `mikopbx::python::call`, which the core derives from its `api!` definitions; this module only
+//! waits for it (blocking with the GIL released, or as an asyncio future). The typed methods are
+//! generated into `python/mikopbx/_api.py` from the core's manifest.
 
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::RwLock;
 use std::time::Duration;
 
+use mikopbx::python::PyCall;
 use mikopbx::{ApiKey, Client, ClientBuilder, Error, NetworkFilter, Permissions, RateLimit};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyString, PyTuple};
-use serde_json::Value;
 
 use crate::bridge;
-use crate::convert::{Json, to_json};
-use crate::dispatch::{self, PageSource};
-use crate::errors::{Reply, to_pyerr};
+use crate::convert::to_json;
+use crate::errors::{Built, Reply, to_pyerr};
+use crate::logging;
+use crate::pager::{AsyncPager, Pager};
 use crate::runtime::{self, InFlight, Interrupted};
 
 fn config(detail: impl Into<String>) -> Error {
@@ -38,7 +40,7 @@ fn seconds(name: &str, value: f64) -> Result<Duration, Error> {
 }
 
 /// `permissions=`: "full", or a map whose keys are short resource names or `/api/v3/...` paths.
-pub fn permissions_from_py(value: &Bound<'_, PyAny>) -> PyResult<Result<Permissions, Error>> {
+fn permissions_from_py(value: &Bound<'_, PyAny>) -> PyResult<Result<Permissions, Error>> {
     if let Ok(s) = value.cast::<PyString>() {
         let s = s.to_cow()?;
         return Ok(if s == "full" {
@@ -57,20 +59,6 @@ pub fn permissions_from_py(value: &Bound<'_, PyAny>) -> PyResult<Result<Permissi
         entries.push((k.extract::<String>()?, v.extract::<String>()?));
     }
     Ok(Permissions::from_short_map(entries))
-}
-
-/// `network=` / `key_network=`: "any", "localhost" or a network filter id.
-pub fn network_from_value(value: &Value) -> Result<NetworkFilter, Error> {
-    match value {
-        Value::String(s) if s == "any" || s == "none" => Ok(NetworkFilter::Any),
-        Value::String(s) if s == "localhost" => Ok(NetworkFilter::Localhost),
-        Value::Number(n) if n.as_i64().is_some() => Ok(NetworkFilter::Id {
-            id: n.as_i64().unwrap_or_default(),
-        }),
-        other => Err(config(format!(
-            "network must be \"any\", \"localhost\" or a network filter id, not {other}"
-        ))),
-    }
 }
 
 fn apply_options(
@@ -123,12 +111,13 @@ fn apply_options(
                 }
                 Err(e) => Err(e),
             },
-            "key_network" => match network_from_value(&to_json(&value)?) {
+            // "any", "localhost" or a filter id: the core's own parsing of the setting.
+            "key_network" => match serde_json::from_value::<NetworkFilter>(to_json(&value)?) {
                 Ok(n) => {
                     network = Some(n);
                     Ok(b)
                 }
-                Err(e) => Err(e),
+                Err(e) => Err(config(format!("key_network: {e}"))),
             },
             other => {
                 return Err(PyTypeError::new_err(format!(
@@ -168,22 +157,34 @@ impl NativeClient {
         py: Python<'_>,
         built: PyResult<Result<ClientBuilder, Error>>,
     ) -> PyResult<Self> {
-        let client = built?
-            .and_then(ClientBuilder::build)
-            .map_err(|e| to_pyerr(py, &e))?;
+        let client = built?.and_then(ClientBuilder::build);
+        logging::flush(py);
+        let client = client.map_err(|e| to_pyerr(py, &e))?;
         Ok(NativeClient {
             url: client.base_url().to_owned(),
             client: RwLock::new(Some(client)),
         })
     }
 
-    fn client(&self) -> Result<Client, Error> {
-        self.client
+    /// Starts `operation` with `args` (nothing is sent until the future or pager is polled).
+    fn start(&self, operation: &str, args: &Bound<'_, PyDict>) -> PyResult<Result<PyCall, Error>> {
+        let args = to_json(args.as_any())?;
+        let client = self
+            .client
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .clone()
-            .ok_or_else(|| config("this client is closed; create a new one"))
+            .ok_or_else(|| config("this client is closed; create a new one"));
+        Ok(client.and_then(|client| mikopbx::python::call(&client, operation, args)))
     }
+}
+
+fn not_a_list(operation: &str) -> Error {
+    config(format!("{operation} is not a list operation"))
+}
+
+fn a_list(operation: &str) -> Error {
+    config(format!("{operation} is a list operation: use its pager"))
 }
 
 #[pymethods]
@@ -215,17 +216,19 @@ impl NativeClient {
         operation: &str,
         args: &Bound<'_, PyDict>,
     ) -> PyResult<Py<PyAny>> {
-        let args = to_json(args.as_any())?;
-        let op = operation.to_owned();
-        let result = match self.client() {
-            Ok(client) => runtime::block_on(py, async move {
-                let _guard = InFlight::enter();
-                dispatch::call(&client, &op, args).await
-            }),
-            Err(e) => Ok(Err(e)),
+        let future = match self.start(operation, args)? {
+            Ok(PyCall::Future(future)) => future,
+            Ok(PyCall::Pager(_)) => return Err(to_pyerr(py, &a_list(operation))),
+            Err(e) => return Err(to_pyerr(py, &e)),
         };
+        let result = runtime::block_on(py, async move {
+            let _guard = InFlight::enter();
+            future.await
+        });
+        logging::flush(py);
         match result {
-            Ok(reply) => Ok(Reply(reply.map(Json)).into_pyobject(py)?.unbind()),
+            Ok(Ok(build)) => build(py),
+            Ok(Err(e)) => Err(to_pyerr(py, &e)),
             Err(Interrupted::Signal(err)) => Err(err),
         }
     }
@@ -237,35 +240,38 @@ impl NativeClient {
         operation: &str,
         args: &Bound<'py, PyDict>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let args = to_json(args.as_any())?;
-        let op = operation.to_owned();
-        let client = self.client();
+        let future = match self.start(operation, args)? {
+            Ok(PyCall::Future(future)) => future,
+            Ok(PyCall::Pager(_)) => return Err(to_pyerr(py, &a_list(operation))),
+            Err(e) => return Err(to_pyerr(py, &e)),
+        };
         bridge::future_into_py(py, async move {
             let _guard = InFlight::enter();
-            let result = match client {
-                Ok(client) => dispatch::call(&client, &op, args).await,
-                Err(e) => Err(e),
-            };
-            Reply(result.map(Json))
+            Reply(future.await.map(Built))
         })
     }
 
-    /// A lazy pager over a list operation; nothing is sent until the first page is asked for.
-    fn pager(
+    /// The lazy pager of a list operation (blocking iteration).
+    fn pager(&self, py: Python<'_>, operation: &str, args: &Bound<'_, PyDict>) -> PyResult<Pager> {
+        match self.start(operation, args)? {
+            Ok(PyCall::Pager(pages)) => Ok(Pager::new(pages)),
+            Ok(PyCall::Future(_)) => Err(to_pyerr(py, &not_a_list(operation))),
+            Err(e) => Err(to_pyerr(py, &e)),
+        }
+    }
+
+    /// The lazy pager of a list operation (asyncio iteration).
+    fn pager_async(
         &self,
         py: Python<'_>,
         operation: &str,
         args: &Bound<'_, PyDict>,
-    ) -> PyResult<NativePager> {
-        let args = to_json(args.as_any())?;
-        let source = self
-            .client()
-            .and_then(|client| dispatch::pager(&client, operation, &args))
-            .map_err(|e| to_pyerr(py, &e))?;
-        Ok(NativePager {
-            source: Arc::new(tokio::sync::Mutex::new(source)),
-            progress: Arc::new(Mutex::new(Progress::default())),
-        })
+    ) -> PyResult<AsyncPager> {
+        match self.start(operation, args)? {
+            Ok(PyCall::Pager(pages)) => Ok(AsyncPager::new(pages)),
+            Ok(PyCall::Future(_)) => Err(to_pyerr(py, &not_a_list(operation))),
+            Err(e) => Err(to_pyerr(py, &e)),
+        }
     }
 
     /// Drops this handle's connection pool (calls already running finish).
@@ -278,86 +284,5 @@ impl NativeClient {
 
     fn __repr__(&self) -> String {
         format!("NativeClient(url={:?})", self.url)
-    }
-}
-
-type SharedSource = Arc<tokio::sync::Mutex<Box<dyn PageSource>>>;
-
-/// What the pager knew after its last page (readable without waiting for a page in flight).
-#[derive(Default, Clone, Copy)]
-struct Progress {
-    checkpoint: Option<i64>,
-    total: Option<u64>,
-}
-
-/// One lazy list: pages are fetched on demand, one at a time.
-#[pyclass(frozen, module = "mikopbx._native")]
-pub struct NativePager {
-    source: SharedSource,
-    progress: Arc<Mutex<Progress>>,
-}
-
-async fn next_page(
-    source: SharedSource,
-    progress: Arc<Mutex<Progress>>,
-) -> Result<Option<Value>, Error> {
-    let _guard = InFlight::enter();
-    let mut source = source.lock().await;
-    let page = source.next_page().await?;
-    *progress.lock().unwrap_or_else(|p| p.into_inner()) = Progress {
-        checkpoint: source.checkpoint(),
-        total: source.total(),
-    };
-    Ok(page.map(Value::Array))
-}
-
-struct Page(Option<Value>);
-
-impl<'py> IntoPyObject<'py> for Page {
-    type Target = PyAny;
-    type Output = Bound<'py, PyAny>;
-    type Error = PyErr;
-
-    fn into_pyobject(self, py: Python<'py>) -> PyResult<Self::Output> {
-        match self.0 {
-            Some(v) => Json(v).into_pyobject(py),
-            None => Ok(py.None().into_bound(py)),
-        }
-    }
-}
-
-impl NativePager {
-    fn progress(&self) -> Progress {
-        *self.progress.lock().unwrap_or_else(|p| p.into_inner())
-    }
-}
-
-#[pymethods]
-impl NativePager {
-    /// The highest record id seen (CDR lists), as a string, for `resume_after=`.
-    #[getter]
-    fn checkpoint(&self) -> Option<String> {
-        self.progress().checkpoint.map(|id| id.to_string())
-    }
-
-    /// The number of items the server says the list has, for shapes that report one.
-    #[getter]
-    fn total(&self) -> Option<u64> {
-        self.progress().total
-    }
-
-    /// The next page as a list of dicts, or None at the end (blocking, GIL released).
-    fn next_page(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        let fut = next_page(self.source.clone(), self.progress.clone());
-        match runtime::block_on(py, fut) {
-            Ok(reply) => Ok(Reply(reply.map(Page)).into_pyobject(py)?.unbind()),
-            Err(Interrupted::Signal(err)) => Err(err),
-        }
-    }
-
-    /// The next page, awaitable.
-    fn next_page_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let fut = next_page(self.source.clone(), self.progress.clone());
-        bridge::future_into_py(py, async move { Reply(fut.await.map(Page)) })
     }
 }

@@ -1,5 +1,5 @@
-//! Python objects ⇄ `serde_json::Value`: the neutral form in which arguments go to the core and
-//! records come back (the Python package gives them names and types).
+//! Python arguments → `serde_json::Value`, the form in which `mikopbx::python::call` takes them
+//! (results come back as Python objects built by the core, with no JSON in between).
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -56,49 +56,4 @@ pub fn to_json(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
         "cannot send a {} to the PBX",
         obj.get_type().name()?
     )))
-}
-
-/// Converts a JSON value to Python data.
-pub fn to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
-    Ok(match value {
-        Value::Null => py.None().into_bound(py),
-        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
-        Value::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                i.into_pyobject(py)?.into_any()
-            } else if let Some(u) = n.as_u64() {
-                u.into_pyobject(py)?.into_any()
-            } else {
-                n.as_f64().unwrap_or(f64::NAN).into_pyobject(py)?.into_any()
-            }
-        }
-        Value::String(s) => PyString::new(py, s).into_any(),
-        Value::Array(items) => {
-            let list = PyList::empty(py);
-            for item in items {
-                list.append(to_py(py, item)?)?;
-            }
-            list.into_any()
-        }
-        Value::Object(map) => {
-            let dict = PyDict::new(py);
-            for (key, item) in map {
-                dict.set_item(key, to_py(py, item)?)?;
-            }
-            dict.into_any()
-        }
-    })
-}
-
-/// A JSON value on its way to Python (so it can cross `future_into_py` as a `Send` result).
-pub struct Json(pub Value);
-
-impl<'py> IntoPyObject<'py> for Json {
-    type Target = PyAny;
-    type Output = Bound<'py, PyAny>;
-    type Error = PyErr;
-
-    fn into_pyobject(self, py: Python<'py>) -> PyResult<Self::Output> {
-        to_py(py, &self.0)
-    }
 }

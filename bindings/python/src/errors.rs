@@ -1,10 +1,12 @@
 //! Core errors → the Python exception tree in `mikopbx._errors`.
 //!
-//! The core has already classified the error (`Error::kind()`); this module only carries the kind,
-//! the message and the structured fields across. The Python classes live in Python so that they
-//! are ordinary, typed, picklable exceptions.
+//! The core has already classified the error; this module only reads its accessors (`kind()`,
+//! `operation()`, `status()`, `tls_kind()`, `messages()`, `retry_after()`, `resource()`,
+//! `required_access()`, `diagnosis()`) and hands them over as keyword arguments, so a new error
+//! kind or field needs no change here. The classes live in Python so that they are ordinary,
+//! typed, picklable exceptions.
 
-use mikopbx::{DenialOrigin, Error, UnauthorizedCause};
+use mikopbx::Error;
 use pyo3::IntoPyObjectExt;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -20,6 +22,22 @@ pub fn to_pyerr(py: Python<'_>, err: &Error) -> PyErr {
     }
 }
 
+/// `InvalidKey` → `invalid_key`: the snake_case name of a unit variant, from its `Debug` form.
+fn snake(value: impl std::fmt::Debug) -> String {
+    let mut out = String::new();
+    for (i, c) in format!("{value:?}").chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 fn build<'py>(py: Python<'py>, err: &Error) -> PyResult<Bound<'py, PyAny>> {
     let from_native = FROM_NATIVE
         .get_or_try_init(py, || -> PyResult<Py<PyAny>> {
@@ -29,51 +47,34 @@ fn build<'py>(py: Python<'py>, err: &Error) -> PyResult<Bound<'py, PyAny>> {
                 .unbind())
         })?
         .bind(py);
-    let details = PyDict::new(py);
-    if !err.messages().is_empty() {
-        details.set_item("messages", err.messages().to_vec())?;
-    }
-    if let Some(after) = err.retry_after() {
-        details.set_item("retry_after", after.as_secs_f64())?;
-    }
-    if let Some(kind) = err.tls_kind() {
-        details.set_item("kind", kind.as_str())?;
-    }
+    let fields = PyDict::new(py);
+    fields.set_item("operation", err.operation())?;
+    fields.set_item("status", err.status())?;
+    fields.set_item("tls_kind", err.tls_kind().map(|k| k.as_str()))?;
+    fields.set_item("messages", err.messages().to_vec())?;
+    fields.set_item("retry_after", err.retry_after().map(|d| d.as_secs_f64()))?;
+    fields.set_item("resource", err.resource().map(|r| r.segment()))?;
+    fields.set_item("required", err.required_access().map(|a| a.as_str()))?;
     if let Some(diagnosis) = err.diagnosis() {
-        let cause = match diagnosis.cause {
-            UnauthorizedCause::NoKey => "no_key",
-            UnauthorizedCause::InvalidKey => "invalid_key",
-            UnauthorizedCause::IdQuirk => "id_quirk",
-            UnauthorizedCause::Undetermined => "undetermined",
-        };
-        details.set_item("cause", cause)?;
-        details.set_item("ruled_out", diagnosis.ruled_out.clone())?;
-        details.set_item("remaining", diagnosis.remaining.clone())?;
+        fields.set_item("cause", snake(diagnosis.cause))?;
+        fields.set_item("ruled_out", diagnosis.ruled_out.clone())?;
+        fields.set_item("remaining", diagnosis.remaining.clone())?;
     }
+    // The core has no accessors for these two (yet).
     if let Error::PermissionDenied {
-        resource,
-        required,
-        granted,
-        origin,
-        ..
+        granted, origin, ..
     } = err
     {
-        details.set_item("resource", resource.segment())?;
-        details.set_item("required", required.as_str())?;
-        details.set_item("granted", granted.map(|a| a.as_str()))?;
-        let origin = match origin {
-            DenialOrigin::Local => "local",
-            DenialOrigin::Server => "server",
-        };
-        details.set_item("origin", origin)?;
+        fields.set_item("granted", granted.map(|a| a.as_str()))?;
+        fields.set_item("origin", snake(origin))?;
     }
-    from_native.call1((
-        err.kind().as_str(),
-        err.to_string(),
-        err.status(),
-        err.operation(),
-        details,
-    ))
+    from_native.call1((err.kind().as_str(), err.to_string(), fields))
+}
+
+/// The kind names of the core's errors, for the test that every kind has its exception class.
+#[pyfunction]
+pub fn error_kinds() -> Vec<&'static str> {
+    mikopbx::ErrorKind::ALL.iter().map(|k| k.as_str()).collect()
 }
 
 /// A core result on its way to Python: converting it raises the matching exception. It is `Send`,
@@ -94,5 +95,18 @@ where
             Ok(value) => value.into_bound_py_any(py),
             Err(err) => Err(to_pyerr(py, &err)),
         }
+    }
+}
+
+/// A value the core builds once the GIL is held (`mikopbx::python::PyValue`).
+pub struct Built(pub mikopbx::python::PyValue);
+
+impl<'py> IntoPyObject<'py> for Built {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Self::Output> {
+        Ok((self.0)(py)?.into_bound(py))
     }
 }

@@ -17,6 +17,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
 
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::subscriber::Interest;
@@ -174,6 +175,22 @@ pub fn drain_logs() -> Vec<LogRecord> {
         ));
     }
     taken.into()
+}
+
+static FLUSH: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// Hands the queued records to Python `logging` (`mikopbx._logging.flush`). Called with the GIL
+/// after every blocking call and page; asyncio results flush in `mikopbx._bridge._deliver`. A
+/// failing log handler is reported as unraisable, never as the call's error.
+pub fn flush(py: Python<'_>) {
+    let flushed = FLUSH
+        .get_or_try_init(py, || -> PyResult<Py<PyAny>> {
+            Ok(py.import("mikopbx._logging")?.getattr("flush")?.unbind())
+        })
+        .and_then(|f| f.call0(py));
+    if let Err(err) = flushed {
+        err.write_unraisable(py, None);
+    }
 }
 
 /// Sets the lowest Python level anyone listens to; records below it are not even formatted.

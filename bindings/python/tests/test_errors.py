@@ -19,11 +19,13 @@ def check_common(exc: mikopbx.MikoPBXError, key: str = "") -> None:
     assert isinstance(exc, mikopbx.MikoPBXError)
     assert str(exc) and exc.message == str(exc)
     assert type(exc).__name__ in repr(exc)
+    assert mikopbx.exception_class_for_kind(exc.kind) is type(exc)
     if key:
         assert key not in str(exc) and key not in repr(exc)
     # Survives pickling (multiprocessing, task queues).
     clone = pickle.loads(pickle.dumps(exc))
     assert type(clone) is type(exc) and clone.status == exc.status and str(clone) == str(exc)
+    assert clone.__dict__ == exc.__dict__
 
 
 @pytest.fixture
@@ -33,7 +35,8 @@ def restricted_key(client: mikopbx.Client) -> Iterator[str]:
     info = client.api_keys.create(
         description=f"py-restricted-{uuid.uuid4().hex[:6]}",
         key=key,
-        permissions={"extensions": "read", "cdr": "read"},
+        full_permissions=False,
+        allowed_paths={"extensions": "read", "cdr": "read"},
         network="localhost",
     )
     yield key
@@ -62,7 +65,7 @@ def test_permission_denied_locally_before_sending(sim: Simulator, restricted_key
         with pytest.raises(mikopbx.PermissionDeniedError) as info:
             c.employees.create(number="7990", user_username="x", sip_secret="Secret-123456")
     exc = info.value
-    assert exc.resource == "employees" and exc.required == "write"
+    assert exc.resource == "employees" and exc.required == "write" and exc.granted is None
     assert exc.origin == "local" and exc.status is None
     assert exc.operation == "employees.create"
     assert "Grant" in str(exc)
@@ -112,6 +115,7 @@ def test_validation_error_carries_messages(client: mikopbx.Client) -> None:
     # Refused before sending: the PBX would strip or truncate such a number instead of refusing it.
     assert exc.status is None and "before sending" in str(exc)
     assert exc.messages and all(isinstance(m, str) for m in exc.messages)
+    assert exc.operation == "employees.create"
     check_common(exc)
     # What the PBX itself refuses comes back with its status and its messages.
     with pytest.raises(mikopbx.ValidationError) as info:
@@ -167,7 +171,7 @@ def test_service_busy_after_retries(sim: Simulator) -> None:
 def test_service_busy_is_retried_away(sim: Simulator) -> None:
     sim.faults(status_burst={"status": 503, "count": 2})
     with mikopbx.Client(sim.url, api_key=sim.admin_key, ca_cert=sim.ca_path, max_retries=3) as c:
-        assert c.system.check_auth()
+        c.system.check_auth()
 
 
 def test_server_error(sim: Simulator) -> None:
@@ -185,7 +189,7 @@ def test_tls_untrusted_certificate(sim: Simulator) -> None:
         with pytest.raises(mikopbx.TLSError) as info:
             c.system.check_auth()
     exc = info.value
-    assert exc.kind == "unknown_issuer" and exc.status is None
+    assert exc.tls_kind == "unknown_issuer" and exc.status is None and exc.kind == "tls"
     check_common(exc, sim.admin_key)
 
 
@@ -193,7 +197,7 @@ def test_tls_pin_mismatch(sim: Simulator) -> None:
     with mikopbx.Client(sim.url, api_key=sim.admin_key, cert_sha256="AB" * 32) as c:
         with pytest.raises(mikopbx.TLSError) as info:
             c.system.check_auth()
-    assert info.value.kind == "pin_mismatch"
+    assert info.value.tls_kind == "pin_mismatch"
     check_common(info.value, sim.admin_key)
 
 
@@ -218,7 +222,8 @@ def test_localhost_key_dropped_by_the_server_is_rolled_back() -> None:
                 c.api_keys.create(
                     description="py-localhost-dropped",
                     key=key,
-                    permissions={"extensions": "read"},
+                    full_permissions=False,
+                    allowed_paths={"extensions": "read"},
                     network="localhost",
                 )
             assert "localhost" in str(info.value) and info.value.operation == "api_keys.create"
@@ -235,11 +240,11 @@ def test_tls_hostname_mismatch_and_pin_by_ip(pbx_default_sim: Simulator) -> None
     with mikopbx.Client(s.url, api_key=s.admin_key, ca_cert=server_pem) as c:
         with pytest.raises(mikopbx.TLSError) as info:
             c.system.check_auth()
-    assert info.value.kind == "hostname_mismatch"
+    assert info.value.tls_kind == "hostname_mismatch"
     assert "pin" in str(info.value).lower()
     fingerprint = hashlib.sha256(ssl.PEM_cert_to_DER_cert(server_pem)).hexdigest()
     with mikopbx.Client(s.url, api_key=s.admin_key, cert_sha256=fingerprint) as pinned:
-        assert pinned.system.check_auth()
+        pinned.system.check_auth()
 
 
 def test_connection_error(sim: Simulator) -> None:
@@ -295,9 +300,21 @@ def test_configuration_errors(sim: Simulator) -> None:
     with pytest.raises(mikopbx.ConfigurationError):
         mikopbx.Client(sim.url, api_key=sim.admin_key, local_address="not-an-ip")
     with pytest.raises(mikopbx.ConfigurationError):
-        mikopbx.Client(sim.url, api_key=sim.admin_key, permissions={"extensions": "admin"})
+        mikopbx.Client(sim.url, api_key=sim.admin_key, permissions={"extensions": "admin"})  # type: ignore[dict-item]
     with pytest.raises(mikopbx.ConfigurationError):
         mikopbx.Client(sim.url, api_key=sim.admin_key, key_network="localhost")
+
+
+def test_arguments_the_core_refuses_are_configuration_errors(client: mikopbx.Client) -> None:
+    with pytest.raises(mikopbx.ConfigurationError) as info:
+        client.employees.get(12)  # type: ignore[arg-type]
+    assert "employees.get" in str(info.value)
+    with pytest.raises(mikopbx.ConfigurationError):
+        client.api_keys.create(description="x", key="k" * 64, full_permissions=False, allowed_paths={"cdr": "read"}, network="everywhere")  # type: ignore[arg-type]
+    with pytest.raises(mikopbx.ConfigurationError):
+        client.api_keys.create(
+            description="x", key="k" * 64, full_permissions=False, allowed_paths={"extensions": "admin"}, network="any"  # type: ignore[dict-item]
+        )
 
 
 def test_no_argument_disables_verification(sim: Simulator) -> None:
@@ -308,7 +325,10 @@ def test_no_argument_disables_verification(sim: Simulator) -> None:
             mikopbx.AsyncClient(sim.url, **{flag: False})  # type: ignore[arg-type]
 
 
-def test_every_kind_has_a_class() -> None:
+def test_every_core_error_kind_has_its_class() -> None:
+    from mikopbx import _native
+
+    assert sorted(mikopbx._errors._BY_KIND) == sorted(_native.error_kinds())
     kinds = {
         "unauthorized": mikopbx.AuthenticationError,
         "permission_denied": mikopbx.PermissionDeniedError,
@@ -348,8 +368,9 @@ def test_pin_from_env_reaches_the_default_certificate_by_ip(
     monkeypatch.setenv("MIKOPBX_CERT_SHA256", pin)
     monkeypatch.delenv("MIKOPBX_CA_CERT", raising=False)
 
-    async def check() -> bool:
+    async def check() -> str:
         async with mikopbx.AsyncClient.from_env() as c:
-            return await c.system.check_auth()
+            await c.system.check_auth()
+            return c.url
 
-    assert asyncio.run(check())
+    assert asyncio.run(check()).rstrip("/") == s.url

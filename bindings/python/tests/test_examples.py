@@ -41,10 +41,12 @@ def crm_key(client: mikopbx.Client) -> Iterator[str]:
         [sys.executable, str(EXAMPLES / "crm_caller_lookup.py"), "--print-permissions"],
         capture_output=True, text=True, check=True,
     ).stdout
-    permissions = dict(line.split(": ") for line in out.strip().splitlines())
-    assert permissions == mikopbx.minimal_permissions(["extensions.list", "cdr.list"])
+    permissions = mikopbx.minimal_permissions(["extensions.list", "cdr.list"])
+    assert dict(line.split(": ") for line in out.strip().splitlines()) == permissions
     key = client.api_keys.generate_key()
-    info = client.api_keys.create(description="crm-example", key=key, permissions=permissions)
+    info = client.api_keys.create(
+        description="crm-example", key=key, full_permissions=False, allowed_paths=permissions, network="any"
+    )
     yield key
     client.api_keys.delete(info.id)
 

@@ -25,7 +25,7 @@ def test_blocking_calls_release_the_gil(client: mikopbx.Client, sim: Simulator) 
     try:
         time.sleep(0.05)
         before = counter
-        assert client.system.check_auth()
+        client.system.check_auth()
         during = counter - before
     finally:
         stop.set()
@@ -38,9 +38,8 @@ def test_one_client_shared_by_threads(client: mikopbx.Client, sim: Simulator) ->
     sim.faults(latency_ms=300)
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=8) as pool:
-        results = list(pool.map(lambda _: client.system.check_auth(), range(8)))
+        list(pool.map(lambda _: client.system.check_auth(), range(8)))
     elapsed = time.monotonic() - started
-    assert results == [True] * 8
     # The PBX has 3 workers: about 0.9 s together, 2.4 s one after the other.
     assert elapsed < 2.0, f"8 threads × 300 ms took {elapsed:.2f}s: the calls did not overlap"
 
@@ -57,14 +56,15 @@ def test_threads_iterate_independently(client: mikopbx.Client) -> None:
 def test_sync_and_async_clients_share_one_runtime(sim: Simulator) -> None:
     import asyncio
 
-    async def both() -> bool:
+    async def both() -> str:
         async with mikopbx.AsyncClient(sim.url, api_key=sim.admin_key, ca_cert=sim.ca_path) as a:
-            return await a.system.check_auth()
+            await a.system.check_auth()
+            return (await a.extensions.get("201")).number
 
     with mikopbx.Client(sim.url, api_key=sim.admin_key, ca_cert=sim.ca_path) as c:
-        assert c.system.check_auth()
-        assert asyncio.run(both())
-        assert c.system.check_auth()
+        c.system.check_auth()
+        assert asyncio.run(both()) == "201"
+        c.system.check_auth()
 
 
 def test_ctrl_c_interrupts_a_blocking_call(client: mikopbx.Client, sim: Simulator) -> None:

@@ -6,55 +6,20 @@ permission-aware errors.
 ...     for ext in pbx.extensions.list(search="20"):
 ...         print(ext.number, ext.callerid)
 
-``Client`` blocks (and releases the GIL while it waits); ``AsyncClient`` is the asyncio twin. Every
-error derives from :class:`MikoPBXError`. Log records go to the ``logging`` logger ``"mikopbx"``.
+``Client`` blocks (and releases the GIL while it waits); ``AsyncClient`` is the asyncio twin. Both
+have one handle per resource (``pbx.employees``, ``pbx.cdr``, ...) with one method per operation
+of the core, named as in Rust; lists are lazy ``Pager``/``AsyncPager`` iterators. Records
+(``Employee``, ``CdrRecord``, ...) are the core's own classes. Every error derives from
+:class:`MikoPBXError`. Log records go to the ``logging`` logger ``"mikopbx"``.
 """
 
 from __future__ import annotations
 
-from typing import Dict, Iterable, List, Union
-
-from . import _bridge, _native  # noqa: F401  (_bridge registers the exit hook)
-from ._client import (
-    AsyncClient,
-    AsyncPageIterator,
-    Client,
-    Network,
-    PageIterator,
-    Permissions,
-    RateLimit,
-)
-from ._errors import (
-    APIConnectionError,
-    APITimeoutError,
-    AuthenticationError,
-    ConfigurationError,
-    ConflictError,
-    DecodeError,
-    FirewallBlockedError,
-    InsecureTransportError,
-    MikoPBXError,
-    NetworkRestrictedError,
-    NotFoundError,
-    PermissionDeniedError,
-    RateLimitError,
-    ServerError,
-    ServiceBusyError,
-    TLSError,
-    ValidationError,
-    exception_class_for_kind,
-)
-from ._models import (
-    ActiveCall,
-    ActiveChannel,
-    ApiKeyInfo,
-    CdrCall,
-    CdrRecord,
-    Employee,
-    Extension,
-    ExtensionOption,
-    SysInfo,
-)
+from . import _api, _bridge, _errors, _native  # noqa: F401  (_bridge registers the exit hook)
+from ._api import *  # noqa: F403  (the record classes and pagers)
+from ._client import AsyncClient, Client, ClientOptions, Permissions, RateLimit
+from ._errors import *  # noqa: F403  (the exception tree)
+from ._operations import Operation, Parameter, Returns, minimal_permissions, operations
 
 __version__: str = _native.__version__
 
@@ -62,62 +27,22 @@ __all__ = [
     "__version__",
     "Client",
     "AsyncClient",
-    "PageIterator",
-    "AsyncPageIterator",
+    "ClientOptions",
     "Permissions",
-    "Network",
     "RateLimit",
     "minimal_permissions",
     "operations",
-    "Extension",
-    "ExtensionOption",
-    "Employee",
-    "CdrRecord",
-    "CdrCall",
-    "ActiveCall",
-    "ActiveChannel",
-    "ApiKeyInfo",
-    "SysInfo",
-    "MikoPBXError",
-    "AuthenticationError",
-    "PermissionDeniedError",
-    "NetworkRestrictedError",
-    "NotFoundError",
-    "ValidationError",
-    "ConflictError",
-    "RateLimitError",
-    "FirewallBlockedError",
-    "ServiceBusyError",
-    "ServerError",
-    "TLSError",
-    "APIConnectionError",
-    "APITimeoutError",
-    "InsecureTransportError",
-    "DecodeError",
-    "ConfigurationError",
-    "exception_class_for_kind",
+    "Operation",
+    "Parameter",
+    "Returns",
 ]
+__all__ += _api.__all__
+__all__ += _errors.__all__
 
-
-def minimal_permissions(operations: Iterable[str]) -> Dict[str, str]:
-    """The ``allowed_paths`` an API key needs for these SDK operations, computed by the core from
-    its operations table: ``{"/api/v3/extensions": "read", ...}``. Pass the result as
-    ``permissions=`` to ``api_keys.create``, or enter it in System → API Keys.
-
-    >>> mikopbx.minimal_permissions(["extensions.list", "cdr.list"])  # doctest: +SKIP
-    {'/api/v3/cdr': 'read', '/api/v3/extensions': 'read'}
-    """
-    return _native.minimal_permissions(list(operations))
-
-
-def operations() -> List[Dict[str, Union[str, bool]]]:
-    """The core's operations table: name, method, path, resource, access, idempotent."""
-    return _native.operations()
-
-
-# Show public classes as `mikopbx.X` (tracebacks, repr, pickling), not as private modules.
+# Show public classes as `mikopbx.X` (tracebacks, repr, pickling), not as private modules. The
+# core's record classes are native and keep `mikopbx._native`.
 for _name in __all__:
     _obj = globals()[_name]
-    if isinstance(_obj, type):
+    if isinstance(_obj, type) and _obj.__module__.startswith("mikopbx._") and _obj.__module__ != "mikopbx._native":
         _obj.__module__ = __name__
 del _name, _obj

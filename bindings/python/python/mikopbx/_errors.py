@@ -2,8 +2,14 @@
 
 Every error the SDK raises derives from :class:`MikoPBXError`. The Rust core decides which kind an
 error is (one classification, shared by every language); this module only gives each kind a Python
-class. Catch :class:`MikoPBXError` for "anything from the PBX client", or a subclass to handle one
-cause. No class shadows a builtin (``PermissionDeniedError``, not ``PermissionError``).
+class, named as stripe-python names its errors. Catch :class:`MikoPBXError` for "anything from the
+PBX client", or a subclass to handle one cause. No class shadows a builtin
+(``PermissionDeniedError``, not ``PermissionError``).
+
+Every exception has the same attributes, read from the core's error accessors (``None`` or empty
+where they do not apply): ``kind``, ``operation``, ``status``, ``tls_kind``, ``messages``,
+``retry_after``, ``resource``, ``required``, plus ``granted``/``origin`` of a permission refusal
+and ``cause``/``ruled_out``/``remaining`` of a 401 diagnosis.
 
 The message (``str(exc)``) says what to do. Neither the message nor ``repr()`` ever contains the API
 key: the core never puts it in an error, and nothing here adds it.
@@ -11,7 +17,7 @@ key: the core never puts it in an error, and nothing here adds it.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Dict, List, Mapping, Optional, Type
+from typing import Any, ClassVar, Dict, List, Optional, Sequence, Type
 
 __all__ = [
     "MikoPBXError",
@@ -31,6 +37,7 @@ __all__ = [
     "InsecureTransportError",
     "DecodeError",
     "ConfigurationError",
+    "exception_class_for_kind",
 ]
 
 
@@ -38,37 +45,71 @@ class MikoPBXError(Exception):
     """Base class of every error raised by the SDK.
 
     Attributes:
-        message: what went wrong and what to do about it.
-        status: the HTTP status of the response, or ``None`` when there was no response
-            (refused locally, connection or TLS failure, ...).
+        kind: the core's error kind (``"permission_denied"``, ``"tls"``, ...), the same name in
+            every language and in the shared test scenarios.
+        message: what went wrong and what to do about it (also ``str(exc)``).
         operation: the SDK operation, such as ``"extensions.list"``, or ``None``.
-        error_kind: the core's error kind (``"permission_denied"``, ``"tls"``, ...), the same name
-            in every language and in the shared test scenarios (a class attribute).
+        status: the HTTP status of the response, or ``None`` when there was none (refused
+            locally, connection or TLS failure, ...).
+        tls_kind: why the certificate was refused (``TLSError``): ``"unknown_issuer"``,
+            ``"expired"``, ``"hostname_mismatch"``, ``"pin_mismatch"`` or ``"other"``.
+        messages: the server's messages (validation, not found, conflict, server errors).
+        retry_after: seconds to wait, when the PBX said (rate limit, busy).
+        resource: for a permission refusal, the resource as the path segment after ``/api/v3/``
+            (``"employees"``); the permission to grant is ``/api/v3/<resource>``.
+        required: ``"read"`` or ``"write"``: the access the refused call needs.
+        granted: what the key holds on that resource, or ``None``.
+        origin: ``"local"`` (refused before sending: nothing was sent) or ``"server"``.
+        cause: for a 401, the diagnosed cause: ``"invalid_key"``, ``"no_key"``, ``"id_quirk"``
+            (the PBX's id heuristic refuses restricted keys on this record id) or
+            ``"undetermined"``.
+        ruled_out, remaining: for a 401, the causes the client excluded and those still possible.
     """
 
-    error_kind: ClassVar[str] = "unknown"
+    kind: ClassVar[str] = "unknown"
 
     def __init__(
         self,
         message: str,
         *,
-        status: Optional[int] = None,
         operation: Optional[str] = None,
+        status: Optional[int] = None,
+        tls_kind: Optional[str] = None,
+        messages: Sequence[str] = (),
+        retry_after: Optional[float] = None,
+        resource: Optional[str] = None,
+        required: Optional[str] = None,
+        granted: Optional[str] = None,
+        origin: Optional[str] = None,
+        cause: Optional[str] = None,
+        ruled_out: Sequence[str] = (),
+        remaining: Sequence[str] = (),
     ) -> None:
         super().__init__(message)
         self.message = message
-        self.status = status
         self.operation = operation
+        self.status = status
+        self.tls_kind = tls_kind
+        self.messages: List[str] = list(messages)
+        self.retry_after = retry_after
+        self.resource = resource
+        self.required = required
+        self.granted = granted
+        self.origin = origin
+        self.cause = cause
+        self.ruled_out: List[str] = list(ruled_out)
+        self.remaining: List[str] = list(remaining)
 
     def __str__(self) -> str:
         return self.message
 
     def __repr__(self) -> str:
-        fields = [f"{name}={value!r}" for name, value in self._repr_fields().items()]
+        fields = [
+            f"{name}={value!r}"
+            for name, value in self.__dict__.items()
+            if name != "message" and value not in (None, [])
+        ]
         return f"{type(self).__name__}({', '.join([repr(self.message), *fields])})"
-
-    def _repr_fields(self) -> Dict[str, Any]:
-        return {"status": self.status, "operation": self.operation}
 
     def __reduce__(self) -> Any:
         # Keep pickling (multiprocessing, celery) working with keyword-only fields.
@@ -84,251 +125,111 @@ def _rebuild(cls: Type[MikoPBXError], message: str, state: Dict[str, Any]) -> Mi
 
 class AuthenticationError(MikoPBXError):
     """401: the PBX refused the key. The PBX says nothing more; the client's diagnosis narrows
-    it down and says what it ruled out.
+    it down (``cause``) and says what it ruled out (``ruled_out``, ``remaining``)."""
 
-    Attributes:
-        cause: ``"invalid_key"`` (wrong, revoked or mistyped), ``"no_key"``, ``"id_quirk"`` (the
-            PBX's id heuristic refuses restricted keys on this record id) or ``"undetermined"``.
-        ruled_out: causes the client checked and excluded.
-        remaining: causes still possible.
-    """
-
-    error_kind = "unauthorized"
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        status: Optional[int] = None,
-        operation: Optional[str] = None,
-        cause: Optional[str] = None,
-        ruled_out: Optional[List[str]] = None,
-        remaining: Optional[List[str]] = None,
-    ) -> None:
-        super().__init__(message, status=status, operation=operation)
-        self.cause = cause
-        self.ruled_out: List[str] = list(ruled_out or [])
-        self.remaining: List[str] = list(remaining or [])
-
-    def _repr_fields(self) -> Dict[str, Any]:
-        return {**super()._repr_fields(), "cause": self.cause}
+    kind = "unauthorized"
 
 
 class PermissionDeniedError(MikoPBXError):
-    """The key lacks the permission this call needs, found locally before sending (when the
-    client knows the key's permissions) or by diagnosing the server's 401.
+    """The key lacks the permission this call needs (``resource``, ``required``), found locally
+    before sending (when the client knows the key's permissions) or by diagnosing the server's
+    401 (``origin``)."""
 
-    Attributes:
-        resource: the resource, as the path segment after ``/api/v3/`` (``"employees"``,
-            ``"api-keys"``); the permission to grant is ``/api/v3/<resource>``.
-        required: ``"read"`` or ``"write"``.
-        granted: what the key holds on that resource (``"read"``, ``"write"``) or ``None``.
-        origin: ``"local"`` (refused before sending: nothing was sent) or ``"server"``.
-    """
-
-    error_kind = "permission_denied"
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        status: Optional[int] = None,
-        operation: Optional[str] = None,
-        resource: Optional[str] = None,
-        required: Optional[str] = None,
-        granted: Optional[str] = None,
-        origin: Optional[str] = None,
-    ) -> None:
-        super().__init__(message, status=status, operation=operation)
-        self.resource = resource
-        self.required = required
-        self.granted = granted
-        self.origin = origin
-
-    def _repr_fields(self) -> Dict[str, Any]:
-        return {
-            **super()._repr_fields(),
-            "resource": self.resource,
-            "required": self.required,
-            "origin": self.origin,
-        }
+    kind = "permission_denied"
 
 
 class NetworkRestrictedError(MikoPBXError):
     """The key is limited to a network (for example localhost only) this client is not in."""
 
-    error_kind = "network_restricted"
+    kind = "network_restricted"
 
 
 class NotFoundError(MikoPBXError):
     """The record or endpoint does not exist."""
 
-    error_kind = "not_found"
+    kind = "not_found"
 
 
 class ValidationError(MikoPBXError):
-    """422/400: the PBX rejected the input. ``messages`` holds the server's messages."""
+    """422/400, or refused before sending: the input is not acceptable (``messages``)."""
 
-    error_kind = "validation"
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        status: Optional[int] = None,
-        operation: Optional[str] = None,
-        messages: Optional[List[str]] = None,
-    ) -> None:
-        super().__init__(message, status=status, operation=operation)
-        self.messages: List[str] = list(messages or [])
-
-    def _repr_fields(self) -> Dict[str, Any]:
-        return {**super()._repr_fields(), "messages": self.messages}
+    kind = "validation"
 
 
 class ConflictError(MikoPBXError):
     """409: the change conflicts with existing data (for example a record still in use)."""
 
-    error_kind = "conflict"
+    kind = "conflict"
 
 
 class RateLimitError(MikoPBXError):
-    """429: too many requests. ``retry_after`` is the wait in seconds, when the PBX said."""
+    """429: too many requests (the PBX bans for 300 s × 2ⁿ); ``retry_after`` when it said."""
 
-    error_kind = "rate_limited"
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        status: Optional[int] = None,
-        operation: Optional[str] = None,
-        retry_after: Optional[float] = None,
-    ) -> None:
-        super().__init__(message, status=status, operation=operation)
-        self.retry_after = retry_after
-
-    def _repr_fields(self) -> Dict[str, Any]:
-        return {**super()._repr_fields(), "retry_after": self.retry_after}
+    kind = "rate_limited"
 
 
 class FirewallBlockedError(MikoPBXError):
     """The PBX's web application firewall refused the request (plain-text 403)."""
 
-    error_kind = "blocked_by_firewall"
+    kind = "blocked_by_firewall"
 
 
 class ServiceBusyError(MikoPBXError):
     """503: the PBX's worker queue is full; the core already retried."""
 
-    error_kind = "service_busy"
+    kind = "service_busy"
 
 
 class ServerError(MikoPBXError):
     """An unexpected server-side failure (5xx or an unknown status); see ``status``."""
 
-    error_kind = "server"
+    kind = "server"
 
 
 class TLSError(MikoPBXError):
-    """The server's certificate was not accepted. Certificate checks cannot be switched off:
-    trust the PBX's CA (``ca_cert=``) or pin its certificate (``cert_sha256=``).
+    """The server's certificate was not accepted (``tls_kind``). Certificate checks cannot be
+    switched off: trust the PBX's CA (``ca_cert=``) or pin its certificate (``cert_sha256=``)."""
 
-    Attributes:
-        kind: the cause: ``"unknown_issuer"``, ``"expired"``, ``"hostname_mismatch"``,
-            ``"pin_mismatch"`` or ``"other"``.
-    """
-
-    error_kind = "tls"
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        status: Optional[int] = None,
-        operation: Optional[str] = None,
-        kind: Optional[str] = None,
-    ) -> None:
-        super().__init__(message, status=status, operation=operation)
-        self.kind: str = kind or "other"
-
-    def _repr_fields(self) -> Dict[str, Any]:
-        return {**super()._repr_fields(), "kind": self.kind}
+    kind = "tls"
 
 
 class APIConnectionError(MikoPBXError):
     """The PBX could not be reached (refused, reset, DNS, ...)."""
 
-    error_kind = "connect"
+    kind = "connect"
 
 
 class APITimeoutError(MikoPBXError):
     """The call did not finish within its deadline (``timeout=``, retries included)."""
 
-    error_kind = "timeout"
+    kind = "timeout"
 
 
 class InsecureTransportError(MikoPBXError):
     """An ``http://`` URL to a non-loopback host, or a redirect to HTTPS: use the https URL."""
 
-    error_kind = "insecure_transport"
+    kind = "insecure_transport"
 
 
 class DecodeError(MikoPBXError):
     """The response could not be understood; the message carries a bounded excerpt."""
 
-    error_kind = "decode"
+    kind = "decode"
 
 
 class ConfigurationError(MikoPBXError):
-    """The client was configured wrongly (bad URL, unreadable certificate, bad pin, ...)."""
+    """The client was configured wrongly (bad URL, certificate, pin or option), an argument was
+    not acceptable, or the client is closed."""
 
-    error_kind = "config"
-
-
-_BY_KIND: Dict[str, Type[MikoPBXError]] = {
-    cls.error_kind: cls
-    for cls in (
-        AuthenticationError,
-        PermissionDeniedError,
-        NetworkRestrictedError,
-        NotFoundError,
-        ValidationError,
-        ConflictError,
-        RateLimitError,
-        FirewallBlockedError,
-        ServiceBusyError,
-        ServerError,
-        TLSError,
-        APIConnectionError,
-        APITimeoutError,
-        InsecureTransportError,
-        DecodeError,
-        ConfigurationError,
-    )
-}
-
-# Extra attributes each class accepts; anything else the native layer sends is ignored.
-_EXTRA_FIELDS: Dict[Type[MikoPBXError], tuple[str, ...]] = {
-    AuthenticationError: ("cause", "ruled_out", "remaining"),
-    PermissionDeniedError: ("resource", "required", "granted", "origin"),
-    ValidationError: ("messages",),
-    RateLimitError: ("retry_after",),
-    TLSError: ("kind",),
-}
+    kind = "config"
 
 
-def _from_native(
-    kind: str,
-    message: str,
-    status: Optional[int],
-    operation: Optional[str],
-    details: Mapping[str, Any],
-) -> MikoPBXError:
+_BY_KIND: Dict[str, Type[MikoPBXError]] = {cls.kind: cls for cls in MikoPBXError.__subclasses__()}
+
+
+def _from_native(kind: str, message: str, fields: Dict[str, Any]) -> MikoPBXError:
     """Called by the Rust layer to turn a core error into the matching exception instance."""
-    cls = _BY_KIND.get(kind, MikoPBXError)
-    extra = {name: details[name] for name in _EXTRA_FIELDS.get(cls, ()) if name in details}
-    return cls(message, status=status, operation=operation, **extra)
+    return _BY_KIND.get(kind, MikoPBXError)(message, **fields)
 
 
 def exception_class_for_kind(kind: str) -> Type[MikoPBXError]:
