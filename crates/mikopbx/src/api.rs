@@ -104,6 +104,23 @@ macro_rules! paged {
 }
 pub(crate) use paged;
 
+/// Python's view of record types (feature `python`): a readable `repr()` (the Rust `Debug`
+/// form), plus any getters given in braces. Invoked beside the records of each resource module;
+/// `bindings/python/tests/test_generated.py` checks that every record class has it.
+macro_rules! python_records {
+    ($($record:ident $({ $($extra:tt)* })?),* $(,)?) => {$(
+        #[cfg(feature = "python")]
+        #[pyo3::pymethods]
+        impl $record {
+            fn __repr__(&self) -> String {
+                format!("{self:?}")
+            }
+            $($($extra)*)?
+        }
+    )*};
+}
+pub(crate) use python_records;
+
 /// See the module documentation.
 macro_rules! api {
     (

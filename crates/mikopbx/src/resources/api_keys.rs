@@ -7,7 +7,7 @@ use mikopbx_macros::Describe;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::api::api;
+use crate::api::{api, python_records};
 use crate::auth::ApiKey;
 use crate::envelope::{lenient, typed};
 use crate::error::Error;
@@ -42,6 +42,8 @@ api! {
     API_KEYS_DELETE = delete(id id: &str) -> nothing
         = Delete "/{id}" Empty, "api-keys.delete", idempotent, "Revoke a key";
 }
+
+python_records!(ApiKeyInfo);
 
 /// A key as the server describes it (never the key itself).
 ///

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use mikopbx_macros::Describe;
 use serde::{Deserialize, Serialize};
 
-use crate::api::{api, paged};
+use crate::api::{api, paged, python_records};
 use crate::envelope::lenient;
 use crate::permissions::Resource;
 
@@ -49,6 +49,8 @@ api! {
     CALL_QUEUES_DELETE = delete(id id: &str) -> nothing
         = Delete "/{id}" Empty, "call-queues.delete", idempotent, "Delete a call queue";
 }
+
+python_records!(CallQueue, CallQueueMember);
 
 /// A call queue. List rows carry only the identity, strategy and members; the settings
 /// (`Option`s here) come with a record (`get`, and every write's answer).

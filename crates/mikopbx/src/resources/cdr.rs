@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use mikopbx_macros::Describe;
 use serde::{Deserialize, Serialize};
 
-use crate::api::{api, query_pairs};
+use crate::api::{api, query_pairs, python_records};
 use crate::envelope::lenient;
 use crate::pagination::Pager;
 use crate::permissions::Resource;
@@ -24,6 +24,8 @@ api! {
     CDR_LIST_CALLS = list_calls(query query: CdrQuery) -> pager CdrCallPager<CdrCall>
         = Get "" CdrRecords, "cdr.list", idempotent, "Call history grouped by call (legs by linkedid)", custom;
 }
+
+python_records!(CdrRecord, CdrCall);
 
 /// One call record.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Describe)]

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use mikopbx_macros::Describe;
 use serde::{Deserialize, Serialize};
 
-use crate::api::{api, body_json, paged};
+use crate::api::{api, body_json, paged, python_records};
 use crate::envelope::{lenient, typed};
 use crate::error::Error;
 use crate::permissions::Resource;
@@ -38,6 +38,8 @@ api! {
     EMPLOYEES_DELETE = delete(id id: &str) -> nothing
         = Delete "/{id}" Empty, "employees.delete", idempotent, "Delete an employee";
 }
+
+python_records!(Employee);
 
 /// One employee. List rows carry less than a record: no SIP fields, and the mobile as `mobile`
 /// (the dial string if set, else the number), which lands in `mobile_number` here.

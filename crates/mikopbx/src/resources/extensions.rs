@@ -6,7 +6,7 @@ use mikopbx_macros::Describe;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::api::{api, paged};
+use crate::api::{api, paged, python_records};
 use crate::envelope::{lenient, truthy};
 use crate::error::Error;
 use crate::pagination::Pager;
@@ -131,25 +131,21 @@ impl<'de> Deserialize<'de> for ExtensionOption {
     }
 }
 
-/// `type` in Python, as on the wire (`type_` stays readable too).
-#[cfg(feature = "python")]
-#[pyo3::pymethods]
-impl Extension {
-    #[getter(r#type)]
-    fn python_type(&self) -> &str {
-        &self.type_
-    }
-}
-
-/// `type` in Python, as on the wire (`type_` stays readable too).
-#[cfg(feature = "python")]
-#[pyo3::pymethods]
-impl ExtensionOption {
-    #[getter(r#type)]
-    fn python_type(&self) -> &str {
-        &self.type_
-    }
-}
+// `type` in Python, as on the wire (`type_` stays readable too).
+python_records!(
+    Extension {
+        #[getter(r#type)]
+        fn python_type(&self) -> &str {
+            &self.type_
+        }
+    },
+    ExtensionOption {
+        #[getter(r#type)]
+        fn python_type(&self) -> &str {
+            &self.type_
+        }
+    },
+);
 
 impl ExtensionsApi {
     /// Extensions matching the filters, fetched lazily page by page. The server documents a

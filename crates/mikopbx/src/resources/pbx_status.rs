@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use mikopbx_macros::Describe;
 use serde::{Deserialize, Serialize};
 
-use crate::api::api;
+use crate::api::{api, python_records};
 use crate::envelope::lenient;
 use crate::permissions::Resource;
 
@@ -20,6 +20,8 @@ api! {
     PBX_STATUS_ACTIVE_CHANNELS = active_channels() -> list ActiveChannel
         = Get ":getActiveChannels" BareList, "pbx-status.getActiveChannels", idempotent, "Channels in progress";
 }
+
+python_records!(ActiveCall, ActiveChannel);
 
 /// A call in progress.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Describe)]

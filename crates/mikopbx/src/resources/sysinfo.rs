@@ -3,7 +3,7 @@
 use mikopbx_macros::Describe;
 use serde::{Deserialize, Serialize};
 
-use crate::api::api;
+use crate::api::{api, python_records};
 use crate::envelope::lenient;
 use crate::error::Error;
 use crate::permissions::Resource;
@@ -16,6 +16,8 @@ api! {
     SYSINFO_GET_INFO = get_info() -> one SysInfo
         = Get ":getInfo" Object, "sysinfo.getInfo", idempotent, "System information", custom;
 }
+
+python_records!(SysInfo);
 
 /// System information (`sysinfo:getInfo`): the common fields typed, everything in `raw_json`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Describe)]
