@@ -28,10 +28,6 @@ def camel(name: str) -> str:
     return first + "".join(p[:1].upper() + p[1:] for p in rest)
 
 
-def pascal(name: str) -> str:
-    return "".join(p[:1].upper() + p[1:] for p in name.split("_"))
-
-
 def die(msg: str) -> None:
     sys.exit(f"wrappers.py: {msg}")
 
@@ -41,18 +37,17 @@ def doc(op: dict) -> str:
     return op["summary"].replace("*/", "* /").rstrip(".")
 
 
-def query_model(op: dict, models: list) -> str | None:
-    """The query struct of a list operation: the model whose fields are its flattened parameters."""
+def query_model(op: dict) -> str | None:
+    """The query struct of a list operation, as the manifest names it (`argument_type`)."""
     params = op["parameters"]
     if not params:
         return None
     if any(p["in"] not in ("query", "client") for p in params):
         die(f"{op['name']}: a list may take only a query struct, got {params}")
-    names = [p["name"] for p in params]
-    found = [m["name"] for m in models if [f["name"] for f in m.get("fields", [])] == names]
-    if len(found) != 1:
-        die(f"{op['name']}: expected one model with fields {names}, found {found}")
-    return found[0]
+    types = {p.get("argument_type") for p in params}
+    if len(types) != 1 or None in types:
+        die(f"{op['name']}: expected one query struct argument, found {types}")
+    return types.pop()
 
 
 def lists(manifest: dict) -> list:
@@ -64,11 +59,11 @@ def lists(manifest: dict) -> list:
         out.append({
             "name": op["name"],
             "summary": op["summary"],
-            "handle": pascal(op["handle"]) + "Api",  # the api! convention: `employees` → EmployeesApi
+            "handle": op["handle_type"],
             "method": camel(op["method_name"]),
             "cursor": cursor,
             "item": op["returns"]["type"],
-            "query": query_model(op, manifest["models"]),
+            "query": query_model(op),
         })
     if not out:
         die("no list operation in the manifest")

@@ -84,7 +84,8 @@ class Manifest:
         """Records the operations take as body or query structs, with the records nested in
         them (TypedDicts in the stubs)."""
         names: List[str] = []
-        todo = [p["type"] for op in self.operations for p in op["parameters"]]
+        todo = [p.get("argument_type") or p["type"] for op in self.operations
+                for p in op["parameters"]]
         while todo:
             name = todo.pop()
             if name in names or self.record(name) is None:
@@ -207,8 +208,9 @@ def python_params(op: Json, m: Manifest) -> List[Param]:
                                  False, f["doc"], p["name"], f["name"]))
         else:
             positional = p["in"] in ("path", "body")
+            # Query struct fields are nested under their struct argument (`"argument"`).
             out.append(Param(py_name(p["name"]), py_type(p["type"], m, arg=True), p["required"],
-                             positional, p["doc"], None, p["name"]))
+                             positional, p["doc"], p.get("argument"), p["name"]))
     names = [p.name for p in out]
     if len(set(names)) != len(names):
         raise SystemExit(f"generate.py: {op['name']}: two parameters named alike in {names}")
@@ -220,7 +222,7 @@ Entries = List[Tuple[str, Any]]  # (key, Python expression or nested entries)
 
 def native_args(params: List[Param]) -> Entries:
     """The dict the generated method hands to the native call: keyed by the Rust argument names,
-    body struct fields nested under their struct's name, query fields flat (the core groups them)."""
+    struct fields (body and query) nested under their struct argument's name."""
     entries: Entries = []
     groups: Dict[str, Entries] = {}
     for p in params:
@@ -507,7 +509,12 @@ def render_stubs(m: Manifest) -> str:
     for op in m.operations:
         fields = []
         for p in op["parameters"]:
-            fields.append((p["name"], py_type(p["type"], m, arg=True, typed_dicts=True)))
+            if "argument" in p:  # a query struct's field: the struct is the argument
+                entry = (p["argument"], f"_{p['argument_type']}")
+                if entry not in fields:
+                    fields.append(entry)
+            else:
+                fields.append((p["name"], py_type(p["type"], m, arg=True, typed_dicts=True)))
         out.append(typed_dict(args_dict_name(op), fields))
     calls = [op for op in m.operations if op["returns"]["form"] != "pager"]
     pagers = [op for op in m.operations if op["returns"]["form"] == "pager"]

@@ -172,6 +172,7 @@ macro_rules! api {
                 summary: $summary,
                 doc: concat!($($doc, "\n"),*),
                 handle: stringify!($accessor),
+                handle_type: stringify!($Handle),
                 method_name: stringify!($method),
                 params: &[$($crate::api::api!(@param $role $arg : $aty)),*],
                 returns: $crate::api::api!(@returns $ret $($rty)? $(<$item>)?),

@@ -181,6 +181,10 @@ pub fn parameters_json(op: &crate::OperationSpec) -> Vec<Value> {
                         "type": f.ty,
                         "required": !f.ty.starts_with("Option<"),
                         "doc": f.doc,
+                        // The struct argument the field belongs to, for bindings that take
+                        // the fields one by one.
+                        "argument": p.name,
+                        "argument_type": p.ty,
                     }));
                 }
             }
@@ -221,6 +225,7 @@ pub fn operation_json(op: &crate::OperationSpec) -> Value {
         },
         "shape": format!("{:?}", op.shape),
         "handle": op.handle,
+        "handle_type": op.handle_type,
         "method_name": op.method_name,
         "summary": op.summary,
         "doc": op.doc,

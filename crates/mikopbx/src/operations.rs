@@ -99,6 +99,8 @@ pub struct OperationSpec {
     pub doc: &'static str,
     /// The resource handle's accessor (`employees` in `client.employees()`).
     pub handle: &'static str,
+    /// The resource handle's type (`EmployeesApi`), the same in every language.
+    pub handle_type: &'static str,
     /// The method on the handle (`get_for_select`).
     pub method_name: &'static str,
     /// The method's arguments.

@@ -146,48 +146,18 @@ impl<T: PyClass + Into<PyClassInitializer<T>> + Send> IntoPython for Records<T> 
 pub(crate) use crate::dynamic::arguments;
 
 /// Starts the operation named `name` (`"employees.get"`) with `args`: an object keyed by the Rust
-/// method's argument names (`{"id": "12"}`, `{"employee": {...}}`). The fields of a query struct
-/// may also come flattened, as the manifest lists them (`{"search": "Lee", "page_size": 50}` for
-/// `{"query": {...}}`), which is how the generated Python methods pass them.
+/// method's argument names (`{"id": "12"}`, `{"query": {...}}`, `{"employee": {...}}`), as the
+/// generated Python methods build it from the manifest.
 pub fn call(client: &crate::Client, name: &str, args: serde_json::Value) -> Result<PyCall, Error> {
     let op = operations::find(name).ok_or_else(|| {
         Error::config(format!(
             "unknown operation {name:?}; see mikopbx.operations() for the known ones"
         ))
     })?;
-    let args = with_query_grouped(op, args);
     crate::resources::python_call(client, op.handle, op.method_name, args).unwrap_or_else(|| {
         Err(Error::config(format!(
             "{}: not callable from Python",
             op.name
         )))
     })
-}
-
-/// Moves flattened query-struct fields under their argument's name (unless it is given).
-fn with_query_grouped(
-    op: &operations::OperationSpec,
-    args: serde_json::Value,
-) -> serde_json::Value {
-    use crate::describe::ParamIn;
-    let mut flat = match args {
-        serde_json::Value::Object(map) => map,
-        serde_json::Value::Null => serde_json::Map::new(),
-        other => return other,
-    };
-    for param in op.params {
-        let (ParamIn::Query, Some(model)) = (param.location, param.model) else {
-            continue;
-        };
-        if flat.contains_key(param.name) {
-            continue;
-        }
-        let group: serde_json::Map<_, _> = model()
-            .fields()
-            .iter()
-            .filter_map(|f| flat.remove(f.name).map(|v| (f.name.to_owned(), v)))
-            .collect();
-        flat.insert(param.name.to_owned(), serde_json::Value::Object(group));
-    }
-    serde_json::Value::Object(flat)
 }

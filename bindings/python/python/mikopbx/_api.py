@@ -140,11 +140,13 @@ class AsyncExtensionsApi:
         return self._native.pager_async(
             "extensions.list",
             {
-                "search": search,
-                "type_": type,
-                "page_size": page_size,
-                "max_items": max_items,
-                "order": order,
+                "query": {
+                    "search": search,
+                    "type_": type,
+                    "page_size": page_size,
+                    "max_items": max_items,
+                    "order": order,
+                },
             },
         )
 
@@ -161,7 +163,12 @@ class AsyncExtensionsApi:
         Args:
             type: Only this type (``SIP``, ``QUEUE``, ``all``, …).
         """
-        return await self._native.call_async("extensions.get_for_select", {"type_": type})
+        return await self._native.call_async(
+            "extensions.get_for_select",
+            {
+                "query": {"type_": type},
+            },
+        )
 
     async def available(self, number: str) -> bool:
         """Whether ``number`` is free for a new extension. A POST, so the key needs write even though
@@ -207,11 +214,13 @@ class AsyncEmployeesApi:
         return self._native.pager_async(
             "employees.list",
             {
-                "search": search,
-                "page_size": page_size,
-                "max_items": max_items,
-                "order_by": order_by,
-                "order_direction": order_direction,
+                "query": {
+                    "search": search,
+                    "page_size": page_size,
+                    "max_items": max_items,
+                    "order_by": order_by,
+                    "order_direction": order_direction,
+                },
             },
         )
 
@@ -402,17 +411,19 @@ class AsyncCdrApi:
         return self._native.pager_async(
             "cdr.list",
             {
-                "date_from": date_from,
-                "date_to": date_to,
-                "src_num": src_num,
-                "dst_num": dst_num,
-                "did": did,
-                "disposition": disposition,
-                "linkedid": linkedid,
-                "search": search,
-                "page_size": page_size,
-                "max_items": max_items,
-                "resume_after": resume_after,
+                "query": {
+                    "date_from": date_from,
+                    "date_to": date_to,
+                    "src_num": src_num,
+                    "dst_num": dst_num,
+                    "did": did,
+                    "disposition": disposition,
+                    "linkedid": linkedid,
+                    "search": search,
+                    "page_size": page_size,
+                    "max_items": max_items,
+                    "resume_after": resume_after,
+                },
             },
         )
 
@@ -452,17 +463,19 @@ class AsyncCdrApi:
         return self._native.pager_async(
             "cdr.list_calls",
             {
-                "date_from": date_from,
-                "date_to": date_to,
-                "src_num": src_num,
-                "dst_num": dst_num,
-                "did": did,
-                "disposition": disposition,
-                "linkedid": linkedid,
-                "search": search,
-                "page_size": page_size,
-                "max_items": max_items,
-                "resume_after": resume_after,
+                "query": {
+                    "date_from": date_from,
+                    "date_to": date_to,
+                    "src_num": src_num,
+                    "dst_num": dst_num,
+                    "did": did,
+                    "disposition": disposition,
+                    "linkedid": linkedid,
+                    "search": search,
+                    "page_size": page_size,
+                    "max_items": max_items,
+                    "resume_after": resume_after,
+                },
             },
         )
 
@@ -636,11 +649,13 @@ class AsyncCallQueuesApi:
         return self._native.pager_async(
             "call_queues.list",
             {
-                "search": search,
-                "order_by": order_by,
-                "order_direction": order_direction,
-                "page_size": page_size,
-                "max_items": max_items,
+                "query": {
+                    "search": search,
+                    "order_by": order_by,
+                    "order_direction": order_direction,
+                    "page_size": page_size,
+                    "max_items": max_items,
+                },
             },
         )
 
@@ -1017,11 +1032,13 @@ class ExtensionsApi:
         return self._native.pager(
             "extensions.list",
             {
-                "search": search,
-                "type_": type,
-                "page_size": page_size,
-                "max_items": max_items,
-                "order": order,
+                "query": {
+                    "search": search,
+                    "type_": type,
+                    "page_size": page_size,
+                    "max_items": max_items,
+                    "order": order,
+                },
             },
         )
 
@@ -1038,7 +1055,12 @@ class ExtensionsApi:
         Args:
             type: Only this type (``SIP``, ``QUEUE``, ``all``, …).
         """
-        return self._native.call("extensions.get_for_select", {"type_": type})
+        return self._native.call(
+            "extensions.get_for_select",
+            {
+                "query": {"type_": type},
+            },
+        )
 
     def available(self, number: str) -> bool:
         """Whether ``number`` is free for a new extension. A POST, so the key needs write even though
@@ -1084,11 +1106,13 @@ class EmployeesApi:
         return self._native.pager(
             "employees.list",
             {
-                "search": search,
-                "page_size": page_size,
-                "max_items": max_items,
-                "order_by": order_by,
-                "order_direction": order_direction,
+                "query": {
+                    "search": search,
+                    "page_size": page_size,
+                    "max_items": max_items,
+                    "order_by": order_by,
+                    "order_direction": order_direction,
+                },
             },
         )
 
@@ -1279,17 +1303,19 @@ class CdrApi:
         return self._native.pager(
             "cdr.list",
             {
-                "date_from": date_from,
-                "date_to": date_to,
-                "src_num": src_num,
-                "dst_num": dst_num,
-                "did": did,
-                "disposition": disposition,
-                "linkedid": linkedid,
-                "search": search,
-                "page_size": page_size,
-                "max_items": max_items,
-                "resume_after": resume_after,
+                "query": {
+                    "date_from": date_from,
+                    "date_to": date_to,
+                    "src_num": src_num,
+                    "dst_num": dst_num,
+                    "did": did,
+                    "disposition": disposition,
+                    "linkedid": linkedid,
+                    "search": search,
+                    "page_size": page_size,
+                    "max_items": max_items,
+                    "resume_after": resume_after,
+                },
             },
         )
 
@@ -1329,17 +1355,19 @@ class CdrApi:
         return self._native.pager(
             "cdr.list_calls",
             {
-                "date_from": date_from,
-                "date_to": date_to,
-                "src_num": src_num,
-                "dst_num": dst_num,
-                "did": did,
-                "disposition": disposition,
-                "linkedid": linkedid,
-                "search": search,
-                "page_size": page_size,
-                "max_items": max_items,
-                "resume_after": resume_after,
+                "query": {
+                    "date_from": date_from,
+                    "date_to": date_to,
+                    "src_num": src_num,
+                    "dst_num": dst_num,
+                    "did": did,
+                    "disposition": disposition,
+                    "linkedid": linkedid,
+                    "search": search,
+                    "page_size": page_size,
+                    "max_items": max_items,
+                    "resume_after": resume_after,
+                },
             },
         )
 
@@ -1513,11 +1541,13 @@ class CallQueuesApi:
         return self._native.pager(
             "call_queues.list",
             {
-                "search": search,
-                "order_by": order_by,
-                "order_direction": order_direction,
-                "page_size": page_size,
-                "max_items": max_items,
+                "query": {
+                    "search": search,
+                    "order_by": order_by,
+                    "order_direction": order_direction,
+                    "page_size": page_size,
+                    "max_items": max_items,
+                },
             },
         )
 

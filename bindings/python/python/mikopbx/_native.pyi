@@ -462,6 +462,28 @@ class _CallQueueMemberInput(_CallQueueMemberInputRequired, total=False):
     priority: Optional[int]
 
 
+class _CallQueueQuery(TypedDict, total=False):
+    search: Optional[str]
+    order_by: Optional[str]
+    order_direction: Optional[str]
+    page_size: Optional[int]
+    max_items: Optional[int]
+
+
+class _CdrQuery(TypedDict, total=False):
+    date_from: Optional[str]
+    date_to: Optional[str]
+    src_num: Optional[str]
+    dst_num: Optional[str]
+    did: Optional[str]
+    disposition: Optional[str]
+    linkedid: Optional[str]
+    search: Optional[str]
+    page_size: Optional[int]
+    max_items: Optional[int]
+    resume_after: Optional[int]
+
+
 class _EmployeePatch(TypedDict, total=False):
     number: Optional[str]
     user_username: Optional[str]
@@ -471,6 +493,22 @@ class _EmployeePatch(TypedDict, total=False):
     mobile_dialstring: Optional[str]
     sip_transport: Optional[str]
     sip_enable_recording: Optional[bool]
+
+
+class _EmployeeQuery(TypedDict, total=False):
+    search: Optional[str]
+    page_size: Optional[int]
+    max_items: Optional[int]
+    order_by: Optional[str]
+    order_direction: Optional[str]
+
+
+class _ExtensionQuery(TypedDict, total=False):
+    search: Optional[str]
+    type_: Optional[str]
+    page_size: Optional[int]
+    max_items: Optional[int]
+    order: Optional[str]
 
 
 class _NewApiKey(TypedDict):
@@ -495,21 +533,25 @@ class _NewEmployee(_NewEmployeeRequired, total=False):
     sip_enable_recording: Optional[bool]
 
 
+class _SelectQuery(TypedDict, total=False):
+    type_: Optional[str]
+
+
 _SystemPingArgs = TypedDict("_SystemPingArgs", {})
 _SystemCheckAuthArgs = TypedDict("_SystemCheckAuthArgs", {})
 _SysinfoGetInfoArgs = TypedDict("_SysinfoGetInfoArgs", {})
-_ExtensionsListArgs = TypedDict("_ExtensionsListArgs", {"search": Optional[str], "type_": Optional[str], "page_size": Optional[int], "max_items": Optional[int], "order": Optional[str]})
+_ExtensionsListArgs = TypedDict("_ExtensionsListArgs", {"query": _ExtensionQuery})
 _ExtensionsGetArgs = TypedDict("_ExtensionsGetArgs", {"number": str})
-_ExtensionsGetForSelectArgs = TypedDict("_ExtensionsGetForSelectArgs", {"type_": Optional[str]})
+_ExtensionsGetForSelectArgs = TypedDict("_ExtensionsGetForSelectArgs", {"query": _SelectQuery})
 _ExtensionsAvailableArgs = TypedDict("_ExtensionsAvailableArgs", {"number": str})
-_EmployeesListArgs = TypedDict("_EmployeesListArgs", {"search": Optional[str], "page_size": Optional[int], "max_items": Optional[int], "order_by": Optional[str], "order_direction": Optional[str]})
+_EmployeesListArgs = TypedDict("_EmployeesListArgs", {"query": _EmployeeQuery})
 _EmployeesGetArgs = TypedDict("_EmployeesGetArgs", {"id": str})
 _EmployeesCreateArgs = TypedDict("_EmployeesCreateArgs", {"employee": _NewEmployee})
 _EmployeesUpdateArgs = TypedDict("_EmployeesUpdateArgs", {"id": str, "employee": _NewEmployee})
 _EmployeesPatchArgs = TypedDict("_EmployeesPatchArgs", {"id": str, "patch": _EmployeePatch})
 _EmployeesDeleteArgs = TypedDict("_EmployeesDeleteArgs", {"id": str})
-_CdrListArgs = TypedDict("_CdrListArgs", {"date_from": Optional[str], "date_to": Optional[str], "src_num": Optional[str], "dst_num": Optional[str], "did": Optional[str], "disposition": Optional[str], "linkedid": Optional[str], "search": Optional[str], "page_size": Optional[int], "max_items": Optional[int], "resume_after": Optional[int]})
-_CdrListCallsArgs = TypedDict("_CdrListCallsArgs", {"date_from": Optional[str], "date_to": Optional[str], "src_num": Optional[str], "dst_num": Optional[str], "did": Optional[str], "disposition": Optional[str], "linkedid": Optional[str], "search": Optional[str], "page_size": Optional[int], "max_items": Optional[int], "resume_after": Optional[int]})
+_CdrListArgs = TypedDict("_CdrListArgs", {"query": _CdrQuery})
+_CdrListCallsArgs = TypedDict("_CdrListCallsArgs", {"query": _CdrQuery})
 _PbxStatusActiveCallsArgs = TypedDict("_PbxStatusActiveCallsArgs", {})
 _PbxStatusActiveChannelsArgs = TypedDict("_PbxStatusActiveChannelsArgs", {})
 _ApiKeysGenerateKeyArgs = TypedDict("_ApiKeysGenerateKeyArgs", {})
@@ -518,7 +560,7 @@ _ApiKeysListArgs = TypedDict("_ApiKeysListArgs", {})
 _ApiKeysGetArgs = TypedDict("_ApiKeysGetArgs", {"id": str})
 _ApiKeysUpdateArgs = TypedDict("_ApiKeysUpdateArgs", {"id": str, "key": _NewApiKey})
 _ApiKeysDeleteArgs = TypedDict("_ApiKeysDeleteArgs", {"id": str})
-_CallQueuesListArgs = TypedDict("_CallQueuesListArgs", {"search": Optional[str], "order_by": Optional[str], "order_direction": Optional[str], "page_size": Optional[int], "max_items": Optional[int]})
+_CallQueuesListArgs = TypedDict("_CallQueuesListArgs", {"query": _CallQueueQuery})
 _CallQueuesGetArgs = TypedDict("_CallQueuesGetArgs", {"id": str})
 _CallQueuesGetDefaultArgs = TypedDict("_CallQueuesGetDefaultArgs", {})
 _CallQueuesCopyArgs = TypedDict("_CallQueuesCopyArgs", {"id": str})
