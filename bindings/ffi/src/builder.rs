@@ -42,23 +42,6 @@ impl ClientBuilder {
     }
 }
 
-/// The known permissions of `permissions(...)`, as the core reads them.
-fn known(
-    paths: Option<HashMap<String, Access>>,
-    network: Option<NetworkFilter>,
-) -> Result<Permissions, Error> {
-    let p = match paths {
-        None => Permissions::full(),
-        Some(map) => {
-            Permissions::from_short_map(map.iter().map(|(k, v)| (k.as_str(), v.as_str())))?
-        }
-    };
-    Ok(match network {
-        Some(n) => p.with_network(n),
-        None => p,
-    })
-}
-
 #[uniffi::export]
 impl ClientBuilder {
     /// A builder for the PBX at `base_url` (`https://host[:port]`).
@@ -148,13 +131,20 @@ impl ClientBuilder {
         allowed_paths: HashMap<String, Access>,
         network: Option<NetworkFilter>,
     ) -> Arc<Self> {
-        self.update(|b| Ok(b.permissions(known(Some(allowed_paths), network)?)))
+        self.update(|b| {
+            let paths = allowed_paths.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+            let p = Permissions::from_short_map(paths)?;
+            Ok(b.permissions(network.into_iter().fold(p, Permissions::with_network)))
+        })
     }
 
     /// The key has full permissions (and, when known, this network filter).
     #[uniffi::method(default(network = None))]
     pub fn full_permissions(self: Arc<Self>, network: Option<NetworkFilter>) -> Arc<Self> {
-        self.update(|b| Ok(b.permissions(known(None, network)?)))
+        let p = network
+            .into_iter()
+            .fold(Permissions::full(), Permissions::with_network);
+        self.update(|b| Ok(b.permissions(p)))
     }
 
     /// Builds the client. Fails with `Config` for a malformed option and `InsecureTransport` for

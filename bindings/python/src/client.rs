@@ -5,15 +5,13 @@
 //! waits for it (blocking with the GIL released, or as an asyncio future). The typed methods are
 //! generated into `python/mikopbx/_api.py` from the core's manifest.
 
-use std::net::IpAddr;
 use std::sync::RwLock;
-use std::time::Duration;
 
 use mikopbx::python::PyCall;
-use mikopbx::{ApiKey, Client, ClientBuilder, Error, NetworkFilter, Permissions, RateLimit};
+use mikopbx::{CLIENT_OPTIONS, Client, ClientBuilder, Error};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyBytes, PyDict, PyString, PyTuple};
+use pyo3::types::PyDict;
 
 use crate::bridge;
 use crate::convert::to_json;
@@ -28,121 +26,25 @@ fn config(detail: impl Into<String>) -> Error {
     }
 }
 
-fn seconds(name: &str, value: f64) -> Result<Duration, Error> {
-    Duration::try_from_secs_f64(value)
-        .ok()
-        .filter(|d| !d.is_zero())
-        .ok_or_else(|| {
-            config(format!(
-                "{name} must be a positive number of seconds, not {value}"
-            ))
-        })
-}
-
-/// `permissions=`: "full", or a map whose keys are short resource names or `/api/v3/...` paths.
-fn permissions_from_py(value: &Bound<'_, PyAny>) -> PyResult<Result<Permissions, Error>> {
-    if let Ok(s) = value.cast::<PyString>() {
-        let s = s.to_cow()?;
-        return Ok(if s == "full" {
-            Ok(Permissions::full())
-        } else {
-            Err(config(format!(
-                "permissions must be \"full\" or a map like {{\"extensions\": \"read\"}}, not {s:?}"
-            )))
-        });
-    }
-    let dict = value
-        .cast::<PyDict>()
-        .map_err(|_| PyTypeError::new_err("permissions must be \"full\" or a dict"))?;
-    let mut entries = Vec::with_capacity(dict.len());
-    for (k, v) in dict.iter() {
-        entries.push((k.extract::<String>()?, v.extract::<String>()?));
-    }
-    Ok(Permissions::from_short_map(entries))
-}
-
+/// The keyword options, applied by the core's `ClientBuilder::options`. A name that is not an
+/// option is a `TypeError`, as for any unexpected keyword argument in Python.
 fn apply_options(
-    mut b: ClientBuilder,
+    b: ClientBuilder,
     options: &Bound<'_, PyDict>,
 ) -> PyResult<Result<ClientBuilder, Error>> {
-    let mut permissions: Option<Permissions> = None;
-    let mut network: Option<NetworkFilter> = None;
-    for (name, value) in options.iter() {
+    for name in options.keys() {
         let name: String = name.extract()?;
-        let step: Result<ClientBuilder, Error> = match name.as_str() {
-            "api_key" => Ok(b.api_key(ApiKey::new(value.extract::<String>()?))),
-            "ca_cert" => b.trust_certificate(value.cast::<PyBytes>()?.as_bytes()),
-            "cert_sha256" => b.pin_certificate_sha256(&value.extract::<String>()?),
-            "timeout" => seconds("timeout", value.extract()?).map(|d| b.timeout(d)),
-            "connect_timeout" => {
-                seconds("connect_timeout", value.extract()?).map(|d| b.connect_timeout(d))
-            }
-            "max_retries" => Ok(b.max_retries(value.extract()?)),
-            "user_agent" => Ok(b.user_agent_suffix(value.extract::<String>()?)),
-            "local_address" => {
-                let text: String = value.extract()?;
-                match text.parse::<IpAddr>() {
-                    Ok(ip) => Ok(b.local_address(ip)),
-                    Err(_) => Err(config(format!(
-                        "local_address must be an IP address such as \"127.0.0.2\", not {text:?}"
-                    ))),
-                }
-            }
-            "rate_limit" => {
-                if let Ok(flag) = value.cast::<PyBool>() {
-                    if flag.is_true() {
-                        Err(config(
-                            "rate_limit=True is the default; pass False or (count, period_s, burst)",
-                        ))
-                    } else {
-                        Ok(b.rate_limit(RateLimit::disabled()))
-                    }
-                } else {
-                    let t = value.cast::<PyTuple>()?;
-                    let (count, period, burst): (u32, f64, u32) = t.extract()?;
-                    seconds("rate_limit period", period)
-                        .map(|p| b.rate_limit(RateLimit::new(count, p, burst)))
-                }
-            }
-            "permissions" => match permissions_from_py(&value)? {
-                Ok(p) => {
-                    permissions = Some(p);
-                    Ok(b)
-                }
-                Err(e) => Err(e),
-            },
-            // "any", "localhost" or a filter id: the core's own parsing of the setting.
-            "key_network" => match serde_json::from_value::<NetworkFilter>(to_json(&value)?) {
-                Ok(n) => {
-                    network = Some(n);
-                    Ok(b)
-                }
-                Err(e) => Err(config(format!("key_network: {e}"))),
-            },
-            other => {
-                return Err(PyTypeError::new_err(format!(
-                    "unknown client option {other:?}"
-                )));
-            }
-        };
-        b = match step {
-            Ok(b) => b,
-            Err(e) => return Ok(Err(e)),
-        };
-    }
-    match (network, permissions.take()) {
-        (Some(network), Some(p)) => permissions = Some(p.with_network(network)),
-        (Some(_), None) => {
-            return Ok(Err(config(
-                "key_network= describes a key together with its permissions=; pass both",
+        if !CLIENT_OPTIONS.contains(&name.as_str()) {
+            return Err(PyTypeError::new_err(format!(
+                "unknown client option {name:?}; the options are {}",
+                CLIENT_OPTIONS.join(", ")
             )));
         }
-        (None, p) => permissions = p,
     }
-    if let Some(p) = permissions {
-        b = b.permissions(p);
-    }
-    Ok(Ok(b))
+    let serde_json::Value::Object(map) = to_json(options.as_any())? else {
+        return Err(PyTypeError::new_err("client options must be a dict"));
+    };
+    Ok(b.options(&map))
 }
 
 /// A MikoPBX client (the core's `Client`), shared by the sync and async Python classes.

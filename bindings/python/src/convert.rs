@@ -3,10 +3,10 @@
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use serde_json::{Map, Number, Value};
 
-/// Converts plain Python data (None, bool, int, float, str, list, tuple, dict with str keys).
+/// Converts plain Python data (None, bool, int, float, str, bytes, list, tuple, dict with str keys).
 pub fn to_json(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
     if obj.is_none() {
         return Ok(Value::Null);
@@ -27,6 +27,12 @@ pub fn to_json(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
     }
     if let Ok(s) = obj.cast::<PyString>() {
         return Ok(Value::String(s.to_cow()?.into_owned()));
+    }
+    if let Ok(bytes) = obj.cast::<PyBytes>() {
+        // As JSON's array of bytes, which serde reads as `Vec<u8>` (a certificate, say).
+        return Ok(Value::Array(
+            bytes.as_bytes().iter().map(|&b| Value::from(b)).collect(),
+        ));
     }
     if let Ok(list) = obj.cast::<PyList>() {
         return list

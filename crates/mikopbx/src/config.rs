@@ -1,14 +1,15 @@
-//! Building a [`Client`]: the builder and `from_env`.
+//! Building a [`Client`]: the builder, `from_env`, and the options by name.
 
 use std::net::IpAddr;
 use std::time::Duration;
 
 use rustls::pki_types::CertificateDer;
+use serde_json::{Map, Value};
 
 use crate::auth::ApiKey;
 use crate::client::Client;
 use crate::error::Error;
-use crate::permissions::Permissions;
+use crate::permissions::{NetworkFilter, Permissions};
 use crate::transport;
 
 /// The client-side rate governor: a token bucket of `burst` tokens refilled at `count` per `period`.
@@ -258,6 +259,139 @@ impl ClientBuilder {
     }
 }
 
+/// The options [`ClientBuilder::options`] takes by name, in the order they are documented there.
+pub const CLIENT_OPTIONS: &[&str] = &[
+    "api_key",
+    "ca_cert",
+    "cert_sha256",
+    "timeout",
+    "connect_timeout",
+    "max_retries",
+    "user_agent",
+    "local_address",
+    "rate_limit",
+    "permissions",
+    "key_network",
+];
+
+/// The option's value as `T`, or an error that names the option and the expected form.
+fn option<T: serde::de::DeserializeOwned>(
+    name: &str,
+    value: &Value,
+    form: &str,
+) -> Result<T, Error> {
+    T::deserialize(value)
+        .map_err(|_| Error::config(format!("client option {name} must be {form}, not {value}")))
+}
+
+fn seconds(name: &str, value: &Value) -> Result<Duration, Error> {
+    let s: f64 = option(name, value, "a number of seconds")?;
+    Duration::try_from_secs_f64(s)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| {
+            Error::config(format!(
+                "client option {name} must be a positive number of seconds, not {s}"
+            ))
+        })
+}
+
+impl ClientBuilder {
+    /// Applies options given by name, as plain data: what a language binding receives in one go
+    /// (Python's `Client(url, **options)`) and what a configuration file holds. Each is the setter
+    /// of the same meaning: `api_key` (string), `ca_cert` (PEM text, or PEM/DER as an array of
+    /// bytes), `cert_sha256` (a pin), `timeout` and `connect_timeout` (seconds), `max_retries`,
+    /// `user_agent` (appended), `local_address` (an IP), `rate_limit` (`false`, or
+    /// `[count, period_seconds, burst]`), `permissions` (`"full"` or a map of resource to
+    /// `"read"`/`"write"`) and `key_network` (`"any"`, `"localhost"` or a filter id; only with
+    /// `permissions`). `null` means "not given". A name outside [`CLIENT_OPTIONS`] is refused:
+    /// there is no option that weakens certificate verification, so asking for one fails.
+    pub fn options(mut self, options: &Map<String, Value>) -> Result<Self, Error> {
+        let mut permissions: Option<Permissions> = None;
+        let mut network: Option<NetworkFilter> = None;
+        for (name, value) in options.iter().filter(|(_, v)| !v.is_null()) {
+            self = match name.as_str() {
+                "api_key" => self.api_key(ApiKey::new(option::<String>(name, value, "a string")?)),
+                "ca_cert" => match value {
+                    Value::String(pem) => self.trust_certificate(pem.as_bytes())?,
+                    bytes => self.trust_certificate(option::<Vec<u8>>(
+                        name,
+                        bytes,
+                        "PEM text or the bytes of a PEM or DER certificate",
+                    )?)?,
+                },
+                "cert_sha256" => self.pin_certificate_sha256(&option::<String>(
+                    name,
+                    value,
+                    "a hex fingerprint",
+                )?)?,
+                "timeout" => self.timeout(seconds(name, value)?),
+                "connect_timeout" => self.connect_timeout(seconds(name, value)?),
+                "max_retries" => self.max_retries(option(name, value, "a whole number")?),
+                "user_agent" => self.user_agent_suffix(option::<String>(name, value, "a string")?),
+                "local_address" => {
+                    let text: String = option(name, value, "an IP address")?;
+                    let ip = text.trim().parse().map_err(|_| {
+                        Error::config(format!(
+                            "client option local_address must be an IP address such as \"127.0.0.2\", not {text:?}"
+                        ))
+                    })?;
+                    self.local_address(ip)
+                }
+                "rate_limit" => match value {
+                    Value::Bool(false) => self.rate_limit(RateLimit::disabled()),
+                    Value::Bool(true) => {
+                        return Err(Error::config(
+                            "rate_limit=true is the default; pass false or [count, period_seconds, burst]",
+                        ));
+                    }
+                    limit => {
+                        let (count, period, burst): (u32, Value, u32) =
+                            option(name, limit, "false or [count, period_seconds, burst]")?;
+                        let period = seconds("rate_limit period", &period)?;
+                        self.rate_limit(RateLimit::new(count, period, burst))
+                    }
+                },
+                "permissions" => {
+                    permissions = Some(match value {
+                        Value::String(s) if s == "full" => Permissions::full(),
+                        map => Permissions::from_short_map(option::<
+                            std::collections::BTreeMap<String, String>,
+                        >(
+                            name,
+                            map,
+                            "\"full\" or a map like {\"extensions\": \"read\"}",
+                        )?)?,
+                    });
+                    self
+                }
+                "key_network" => {
+                    network = Some(option(
+                        name,
+                        value,
+                        "\"any\", \"localhost\" or a network filter id",
+                    )?);
+                    self
+                }
+                other => {
+                    return Err(Error::config(format!(
+                        "unknown client option {other:?}; the options are {}",
+                        CLIENT_OPTIONS.join(", ")
+                    )));
+                }
+            };
+        }
+        match (permissions, network) {
+            (Some(p), Some(n)) => Ok(self.permissions(p.with_network(n))),
+            (Some(p), None) => Ok(self.permissions(p)),
+            (None, Some(_)) => Err(Error::config(
+                "key_network describes a key together with its permissions; pass both",
+            )),
+            (None, None) => Ok(self),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -269,6 +403,91 @@ mod tests {
         assert!(!format!("{b:?}").contains(&key[5..59]));
         let c = b.build().unwrap();
         assert!(!format!("{c:?}").contains(&key[5..59]));
+    }
+
+    fn options(json: Value) -> Result<ClientBuilder, Error> {
+        ClientBuilder::new("https://127.0.0.1:8443").options(json.as_object().unwrap())
+    }
+
+    #[test]
+    fn options_by_name_apply_the_setters() {
+        let b = options(serde_json::json!({
+            "api_key": "k", "timeout": 2.5, "connect_timeout": 1, "max_retries": 0,
+            "user_agent": "crm/1", "local_address": "127.0.0.2", "rate_limit": [10, 1.0, 2],
+            "permissions": {"extensions": "read"}, "key_network": "localhost", "cert_sha256": null,
+        }))
+        .unwrap();
+        assert!(b.has_api_key());
+        assert_eq!(b.timeout, Duration::from_millis(2500));
+        assert_eq!(b.connect_timeout, Duration::from_secs(1));
+        assert_eq!(b.max_retries, 0);
+        assert_eq!(b.local_address, Some("127.0.0.2".parse().unwrap()));
+        assert_eq!(
+            b.rate_limit,
+            Some(RateLimit::new(10, Duration::from_secs(1), 2))
+        );
+        let p = b.permissions.unwrap();
+        assert_eq!(p.network(), Some(&NetworkFilter::Localhost));
+        assert!(!p.is_full());
+        assert!(b.pins.is_empty(), "null means not given");
+        let off = options(serde_json::json!({"rate_limit": false, "permissions": "full"})).unwrap();
+        assert_eq!(off.rate_limit, Some(RateLimit::disabled()));
+        assert!(off.permissions.unwrap().is_full());
+    }
+
+    #[test]
+    fn bad_options_are_refused_by_name() {
+        for (json, says) in [
+            (
+                serde_json::json!({"verify": false}),
+                "unknown client option \"verify\"",
+            ),
+            (
+                serde_json::json!({"timeout": -1}),
+                "timeout must be a positive",
+            ),
+            (
+                serde_json::json!({"timeout": "soon"}),
+                "timeout must be a number of seconds",
+            ),
+            (
+                serde_json::json!({"local_address": "nowhere"}),
+                "local_address must be an IP",
+            ),
+            (
+                serde_json::json!({"rate_limit": true}),
+                "rate_limit=true is the default",
+            ),
+            (
+                serde_json::json!({"rate_limit": [1, 0, 1]}),
+                "rate_limit period must be a positive",
+            ),
+            (
+                serde_json::json!({"permissions": {"extensions": "admin"}}),
+                "invalid access",
+            ),
+            (
+                serde_json::json!({"permissions": "most"}),
+                "permissions must be \"full\" or a map",
+            ),
+            (
+                serde_json::json!({"key_network": "localhost"}),
+                "together with its permissions",
+            ),
+            (
+                serde_json::json!({"cert_sha256": "not-hex"}),
+                "64 hex digits",
+            ),
+            (
+                serde_json::json!({"ca_cert": "-----BEGIN CERTIFICATE-----\nxx\n"}),
+                "certificate",
+            ),
+        ] {
+            let err = options(json.clone()).expect_err(&json.to_string());
+            assert!(matches!(err, Error::Config { .. }), "{json}: {err:?}");
+            let text = err.to_string();
+            assert!(text.contains(says), "{json}: {text}");
+        }
     }
 
     #[test]

@@ -91,6 +91,8 @@ pub mod dynamic;
 mod envelope;
 pub mod error;
 mod governor;
+#[cfg(feature = "log-queue")]
+pub mod log_queue;
 pub mod operations;
 pub mod pagination;
 pub mod permissions;
@@ -103,7 +105,7 @@ pub mod transport;
 pub use api::Paged;
 pub use auth::ApiKey;
 pub use client::{CertificateInfo, Client, TlsReport};
-pub use config::{ClientBuilder, RateLimit};
+pub use config::{CLIENT_OPTIONS, ClientBuilder, RateLimit};
 pub use error::{DenialOrigin, Diagnosis, Error, ErrorKind, TlsKind, UnauthorizedCause};
 pub use operations::{HttpMethod, OperationSpec, ResponseShape};
 pub use pagination::Pager;
