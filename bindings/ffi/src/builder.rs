@@ -122,6 +122,12 @@ impl ClientBuilder {
         self.update(|b| Ok(b.user_agent_suffix(suffix)))
     }
 
+    /// Lets this client run the operations marked dangerous (`system.reboot`, `system.shutdown`,
+    /// …), which can stop or destroy the PBX. Off by default; leave it off in integrations.
+    pub fn allow_dangerous_actions(self: Arc<Self>, allow: bool) -> Arc<Self> {
+        self.update(|b| Ok(b.allow_dangerous_actions(allow)))
+    }
+
     /// The key's known permissions: resource (`"extensions"` or `"/api/v3/extensions"`) → access,
     /// and its network filter when known. Calls the key cannot make then fail locally, naming
     /// the permission to grant, and a 401 is diagnosed precisely.

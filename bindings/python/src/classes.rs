@@ -13,9 +13,12 @@ pub fn add_records(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<mikopbx::CallQueueMember>()?;
     m.add_class::<mikopbx::CdrCall>()?;
     m.add_class::<mikopbx::CdrRecord>()?;
+    m.add_class::<mikopbx::ChangedLanguage>()?;
     m.add_class::<mikopbx::Employee>()?;
     m.add_class::<mikopbx::Extension>()?;
     m.add_class::<mikopbx::ExtensionOption>()?;
+    m.add_class::<mikopbx::PbxDateTime>()?;
+    m.add_class::<mikopbx::PbxLanguage>()?;
     m.add_class::<mikopbx::SysInfo>()?;
     Ok(())
 }

@@ -31,6 +31,32 @@ def test_system(client: mikopbx.Client) -> None:
     client.system.check_auth()  # raises when the key is refused
 
 
+def test_dangerous_actions_need_the_client_option(client: mikopbx.Client, sim: Simulator) -> None:
+    def recorded() -> "list[str]":
+        state = json.loads((sim.state_dir / "state.json").read_text())
+        return list(state.get("system_actions", []))
+
+    before = recorded()
+    with pytest.raises(mikopbx.ConfigurationError) as info:
+        client.system.reboot()
+    assert "allow_dangerous_actions" in str(info.value)
+    assert "system.reboot" in str(info.value)
+    assert recorded() == before, "a refused action sends nothing"
+    with mikopbx.Client(
+        sim.url, api_key=sim.admin_key, ca_cert=sim.ca_path, allow_dangerous_actions=True
+    ) as admin:
+        admin.system.shutdown()
+    assert recorded() == before + ["shutdown"]
+
+
+def test_languages(client: mikopbx.Client) -> None:
+    codes = [language.code for language in client.system.get_available_languages()]
+    assert codes[0] == "en" and "de" in codes
+    changed = client.system.change_language(language="de")
+    assert changed.language == "de"
+    assert "germany" in changed.represent
+
+
 def test_sysinfo(client: mikopbx.Client) -> None:
     info = client.sysinfo.get_info()
     assert isinstance(info, mikopbx.SysInfo)

@@ -148,6 +148,13 @@ pub(crate) struct Store {
     /// CDR ids deleted through `DELETE /cdr/{id}`.
     #[serde(default)]
     pub(crate) cdr_deleted: Vec<u64>,
+    /// The effects the simulator cannot have but the server would (`reboot`, `shutdown`,
+    /// `datetime 1767225600 Europe/Berlin`), in order, for tests to see in `state.json`.
+    #[serde(default)]
+    pub(crate) system_actions: Vec<String>,
+    /// PbxSettings `WEB_ADMIN_LANGUAGE` (empty: the server's default, `en`).
+    #[serde(default)]
+    pub(crate) web_admin_language: String,
 }
 
 impl Store {

@@ -32,7 +32,8 @@
 //! `Option<&str>` query parameter). Results: `one T`, `list T` (a `Vec` from one answer),
 //! `nothing` and `pager NamePager<T>` (a lazy [`Pager`](crate::Pager); `NamePager` is the
 //! Kotlin/Swift cursor type). Retry: `idempotent` or `once` (never re-sent after an ambiguous
-//! failure). Flags after the summary: `custom`, `public`.
+//! failure). Flags after the summary: `custom`, `public`, `dangerous` (a system action that can
+//! destroy or stop a PBX: refused unless the client allows dangerous actions).
 
 use serde::Serialize;
 use serde_json::Value;
@@ -168,6 +169,7 @@ macro_rules! api {
                 access: $crate::Access::for_method($crate::HttpMethod::$verb),
                 idempotent: $crate::api::api!(@idempotent $retry),
                 public: $crate::api::api!(@public $($flag)*),
+                dangerous: $crate::api::api!(@dangerous $($flag)*),
                 shape: $crate::ResponseShape::$shape,
                 summary: $summary,
                 doc: concat!($($doc, "\n"),*),
@@ -231,6 +233,9 @@ macro_rules! api {
     (@public) => { false };
     (@public public $($rest:ident)*) => { true };
     (@public $other:ident $($rest:ident)*) => { $crate::api::api!(@public $($rest)*) };
+    (@dangerous) => { false };
+    (@dangerous dangerous $($rest:ident)*) => { true };
+    (@dangerous $other:ident $($rest:ident)*) => { $crate::api::api!(@dangerous $($rest)*) };
 
     (@param id $arg:ident : $aty:ty) => {
         $crate::describe::Param { name: stringify!($arg), location: $crate::describe::ParamIn::Path, ty: "&str", model: None }

@@ -42,6 +42,7 @@ pub(crate) struct Inner {
     source_is_localhost: bool,
     source_desc: String,
     diagnose: bool,
+    allow_dangerous: bool,
     transport: TransportConfig,
 }
 
@@ -181,6 +182,7 @@ impl Client {
                 source_is_localhost,
                 source_desc,
                 diagnose: b.diagnose,
+                allow_dangerous: b.allow_dangerous,
                 transport,
             }),
         })
@@ -301,6 +303,15 @@ impl Client {
     ) -> Result<Reply, Error> {
         if op.needs_id() && id.is_none_or(|i| i.trim().is_empty()) {
             return Err(Error::config(format!("{} needs an id", op.name)));
+        }
+        if op.dangerous && !self.inner.allow_dangerous {
+            return Err(Error::config(format!(
+                "{} is a dangerous action: it can stop or destroy the PBX ({}). This client refuses \
+                 it; build one with allow_dangerous_actions (Rust: the cargo feature \
+                 dangerous-actions and ClientBuilder::allow_dangerous_actions(true)) for the tool \
+                 that really must do this",
+                op.name, op.summary
+            )));
         }
         self.check_permission(op, id)?;
         let path = op.path(id);

@@ -96,6 +96,7 @@ pub struct ClientBuilder {
     pub(crate) user_agent_suffix: Option<String>,
     pub(crate) permissions: Option<Permissions>,
     pub(crate) diagnose: bool,
+    pub(crate) allow_dangerous: bool,
 }
 
 impl std::fmt::Debug for ClientBuilder {
@@ -127,6 +128,7 @@ impl ClientBuilder {
             user_agent_suffix: None,
             permissions: None,
             diagnose: true,
+            allow_dangerous: false,
         }
     }
 
@@ -252,6 +254,15 @@ impl ClientBuilder {
         self
     }
 
+    /// Lets this client run the operations marked dangerous (`system.reboot`, `system.shutdown`,
+    /// …: they can stop or destroy the PBX). Off by default, and only in builds with the cargo
+    /// feature `dangerous-actions`: an integration that never needs them cannot send them.
+    #[cfg(feature = "dangerous-actions")]
+    pub fn allow_dangerous_actions(mut self, allow: bool) -> Self {
+        self.allow_dangerous = allow;
+        self
+    }
+
     /// Builds the client. Fails with `InsecureTransport` for `http://` to a non-loopback host and
     /// with `Config` for a malformed URL.
     pub fn build(self) -> Result<Client, Error> {
@@ -272,6 +283,7 @@ pub const CLIENT_OPTIONS: &[&str] = &[
     "rate_limit",
     "permissions",
     "key_network",
+    "allow_dangerous_actions",
 ];
 
 /// The option's value as `T`, or an error that names the option and the expected form.
@@ -303,8 +315,10 @@ impl ClientBuilder {
     /// bytes), `cert_sha256` (a pin), `timeout` and `connect_timeout` (seconds), `max_retries`,
     /// `user_agent` (appended), `local_address` (an IP), `rate_limit` (`false`, or
     /// `[count, period_seconds, burst]`), `permissions` (`"full"` or a map of resource to
-    /// `"read"`/`"write"`) and `key_network` (`"any"`, `"localhost"` or a filter id; only with
-    /// `permissions`). `null` means "not given". A name outside [`CLIENT_OPTIONS`] is refused:
+    /// `"read"`/`"write"`), `key_network` (`"any"`, `"localhost"` or a filter id; only with
+    /// `permissions`) and `allow_dangerous_actions` (`true` lets the client run the operations
+    /// marked dangerous; only in builds with the `dangerous-actions` feature). `null` means "not
+    /// given". A name outside [`CLIENT_OPTIONS`] is refused:
     /// there is no option that weakens certificate verification, so asking for one fails.
     pub fn options(mut self, options: &Map<String, Value>) -> Result<Self, Error> {
         let mut permissions: Option<Permissions> = None;
@@ -363,6 +377,17 @@ impl ClientBuilder {
                             "\"full\" or a map like {\"extensions\": \"read\"}",
                         )?)?,
                     });
+                    self
+                }
+                "allow_dangerous_actions" => {
+                    let allow: bool = option(name, value, "true or false")?;
+                    if allow && !cfg!(feature = "dangerous-actions") {
+                        return Err(Error::config(
+                            "this build of the SDK has no dangerous actions: rebuild it with the \
+                             cargo feature dangerous-actions",
+                        ));
+                    }
+                    self.allow_dangerous = allow;
                     self
                 }
                 "key_network" => {

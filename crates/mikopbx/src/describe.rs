@@ -217,6 +217,7 @@ pub fn operation_json(op: &crate::OperationSpec) -> Value {
         "access": op.access.as_str(),
         "idempotent": op.idempotent,
         "public": op.public,
+        "dangerous": op.dangerous,
         "parameters": parameters_json(op),
         "returns": {
             "form": op.returns.form.as_str(),

@@ -221,14 +221,20 @@ pub(crate) mod lenient {
         })
     }
 
+    /// Members that carry a session token (`ChangeLanguageAction` adds a fresh JWT for a JWT
+    /// caller). Records are printed (`Debug`, Python `repr`, Kotlin `toString`), so a token is
+    /// never kept in one.
+    const TOKENS: &[&str] = &["accessToken", "refreshToken"];
+
     /// The fields a model does not name (used with `#[serde(flatten)]`), each value as JSON
-    /// text: what a newer PBX adds is kept, not dropped.
+    /// text: what a newer PBX adds is kept, not dropped (session tokens excepted).
     pub fn extra<'de, D: Deserializer<'de>>(
         d: D,
     ) -> Result<std::collections::HashMap<String, String>, D::Error> {
         let map = std::collections::BTreeMap::<String, Value>::deserialize(d)?;
         Ok(map
             .into_iter()
+            .filter(|(k, _)| !TOKENS.contains(&k.as_str()))
             .map(|(k, v)| {
                 let text = match v {
                     Value::String(s) => s,
@@ -264,6 +270,23 @@ mod tests {
             .unwrap();
         assert!(e.result);
         assert_eq!(e.errors, vec!["bad"]);
+    }
+
+    #[test]
+    fn extra_keeps_new_fields_but_never_a_token() {
+        #[derive(serde::Deserialize)]
+        struct R {
+            #[serde(flatten, deserialize_with = "lenient::extra")]
+            extra: std::collections::HashMap<String, String>,
+        }
+        let r: R = serde_json::from_value(serde_json::json!({
+            "added": {"n": 1}, "accessToken": "eyJhbGciOi.x.y", "refreshToken": "r", "tokenType": "Bearer"
+        }))
+        .unwrap();
+        let mut keys: Vec<_> = r.extra.keys().map(String::as_str).collect();
+        keys.sort();
+        assert_eq!(keys, ["added", "tokenType"]);
+        assert_eq!(r.extra["added"], r#"{"n":1}"#);
     }
 
     #[test]

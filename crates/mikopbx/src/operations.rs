@@ -91,6 +91,10 @@ pub struct OperationSpec {
     pub idempotent: bool,
     /// Public endpoints need no key and no permission.
     pub public: bool,
+    /// A system action that can destroy or stop a PBX (reboot, shutdown, shell, SQL, factory
+    /// reset, upgrade): refused locally unless the client was built with
+    /// `allow_dangerous_actions` (cargo feature `dangerous-actions`).
+    pub dangerous: bool,
     /// The shape of `data`.
     pub shape: ResponseShape,
     /// One line for the docs table.
@@ -207,6 +211,14 @@ pub fn markdown_table() -> String {
         } else {
             format!("`{}`", o.allowed_path())
         };
+        let summary = if o.dangerous {
+            format!(
+                "**dangerous** (needs `allow_dangerous_actions`): {}",
+                o.summary
+            )
+        } else {
+            o.summary.to_owned()
+        };
         out.push_str(&format!(
             "| `{}` | `{}` | {} | `{}` | {} | {} | {} | {} |\n",
             o.name,
@@ -216,7 +228,7 @@ pub fn markdown_table() -> String {
             perm,
             if o.public { "-" } else { o.access.as_str() },
             if o.idempotent { "yes" } else { "503 only" },
-            o.summary
+            summary
         ));
     }
     out
@@ -241,8 +253,9 @@ mod tests {
                 "{}",
                 o.name
             );
-            if !["extensions.get", "cdr.list_calls"].contains(&o.name) {
-                // These share the server action of extensions.list and cdr.list.
+            if !["extensions.get", "cdr.list_calls", "system.set_datetime"].contains(&o.name) {
+                // These share the server action of extensions.list, cdr.list and system.datetime
+                // (the server's `datetime` answers GET and PUT).
                 assert_eq!(find(o.wire), Some(o));
             }
             assert_eq!(find(o.name), Some(o));

@@ -16,11 +16,14 @@ from ._native import (
     CallQueueMember,
     CdrCall,
     CdrRecord,
+    ChangedLanguage,
     Employee,
     Extension,
     ExtensionOption,
     NativeClient,
     Pager,
+    PbxDateTime,
+    PbxLanguage,
     SysInfo,
 )
 
@@ -35,11 +38,14 @@ __all__ = [
     "CallQueueMemberInput",
     "CdrCall",
     "CdrRecord",
+    "ChangedLanguage",
     "Employee",
     "Extension",
     "ExtensionOption",
     "NetworkFilter",
     "Pager",
+    "PbxDateTime",
+    "PbxLanguage",
     "SysInfo",
 ]
 
@@ -72,6 +78,12 @@ class AsyncSystemApi:
 
     - ``ping``: Is the API up? (public)
     - ``check_auth``: Are these credentials accepted?
+    - ``datetime``: The PBX clock
+    - ``set_datetime``: Set the PBX clock
+    - ``get_available_languages``: Web interface languages (public)
+    - ``change_language``: Change the web interface language
+    - ``reboot``: Reboot the PBX
+    - ``shutdown``: Power the PBX off
     """
 
     __slots__ = ("_native",)
@@ -86,6 +98,55 @@ class AsyncSystemApi:
     async def check_auth(self) -> None:
         """Checks that the PBX accepts the credentials; fails with the diagnosed error otherwise."""
         await self._native.call_async("system.check_auth", {})
+
+    async def datetime(self) -> PbxDateTime:
+        """The PBX clock as a Unix timestamp (``DateTimeAction``: ``{"timestamp": time()}``)."""
+        return await self._native.call_async("system.datetime", {})
+
+    async def set_datetime(self, *, timestamp: int, user_time_zone: Optional[str] = None) -> None:
+        """Sets the PBX clock (``DateTimeAction`` on PUT: ``System::setDate(timestamp, userTimeZone)``).
+        A PBX that keeps its time by NTP sets it back at the next synchronisation.
+
+        Args:
+            timestamp: Seconds since 1970-01-01 UTC.
+            user_time_zone: An IANA zone (``Europe/Berlin``) the PBX switches to as well; unset keeps its zone.
+        """
+        await self._native.call_async(
+            "system.set_datetime",
+            {
+                "time": {"timestamp": timestamp, "user_time_zone": user_time_zone},
+            },
+        )
+
+    async def get_available_languages(self) -> List[PbxLanguage]:
+        """The languages of the web interface (public: the login page needs them)."""
+        return await self._native.call_async("system.get_available_languages", {})
+
+    async def change_language(self, *, language: str) -> ChangedLanguage:
+        """Changes the language of the web interface (``WEB_ADMIN_LANGUAGE``). Setting the same value
+        again changes nothing, so it may be retried.
+
+        Args:
+            language: A ``code`` from ``get_available_languages`` (the server refuses any other).
+        """
+        return await self._native.call_async(
+            "system.change_language",
+            {
+                "language": {"language": language},
+            },
+        )
+
+    async def reboot(self) -> None:
+        """Reboots the PBX: every call in progress is cut. Dangerous: refused unless the client
+        allows dangerous actions.
+        """
+        await self._native.call_async("system.reboot", {})
+
+    async def shutdown(self) -> None:
+        """Powers the PBX off: it stays off until someone turns it on by hand. Dangerous: refused
+        unless the client allows dangerous actions.
+        """
+        await self._native.call_async("system.shutdown", {})
 
 
 class AsyncSysinfoApi:
@@ -964,6 +1025,12 @@ class SystemApi:
 
     - ``ping``: Is the API up? (public)
     - ``check_auth``: Are these credentials accepted?
+    - ``datetime``: The PBX clock
+    - ``set_datetime``: Set the PBX clock
+    - ``get_available_languages``: Web interface languages (public)
+    - ``change_language``: Change the web interface language
+    - ``reboot``: Reboot the PBX
+    - ``shutdown``: Power the PBX off
     """
 
     __slots__ = ("_native",)
@@ -978,6 +1045,55 @@ class SystemApi:
     def check_auth(self) -> None:
         """Checks that the PBX accepts the credentials; fails with the diagnosed error otherwise."""
         self._native.call("system.check_auth", {})
+
+    def datetime(self) -> PbxDateTime:
+        """The PBX clock as a Unix timestamp (``DateTimeAction``: ``{"timestamp": time()}``)."""
+        return self._native.call("system.datetime", {})
+
+    def set_datetime(self, *, timestamp: int, user_time_zone: Optional[str] = None) -> None:
+        """Sets the PBX clock (``DateTimeAction`` on PUT: ``System::setDate(timestamp, userTimeZone)``).
+        A PBX that keeps its time by NTP sets it back at the next synchronisation.
+
+        Args:
+            timestamp: Seconds since 1970-01-01 UTC.
+            user_time_zone: An IANA zone (``Europe/Berlin``) the PBX switches to as well; unset keeps its zone.
+        """
+        self._native.call(
+            "system.set_datetime",
+            {
+                "time": {"timestamp": timestamp, "user_time_zone": user_time_zone},
+            },
+        )
+
+    def get_available_languages(self) -> List[PbxLanguage]:
+        """The languages of the web interface (public: the login page needs them)."""
+        return self._native.call("system.get_available_languages", {})
+
+    def change_language(self, *, language: str) -> ChangedLanguage:
+        """Changes the language of the web interface (``WEB_ADMIN_LANGUAGE``). Setting the same value
+        again changes nothing, so it may be retried.
+
+        Args:
+            language: A ``code`` from ``get_available_languages`` (the server refuses any other).
+        """
+        return self._native.call(
+            "system.change_language",
+            {
+                "language": {"language": language},
+            },
+        )
+
+    def reboot(self) -> None:
+        """Reboots the PBX: every call in progress is cut. Dangerous: refused unless the client
+        allows dangerous actions.
+        """
+        self._native.call("system.reboot", {})
+
+    def shutdown(self) -> None:
+        """Powers the PBX off: it stays off until someone turns it on by hand. Dangerous: refused
+        unless the client allows dangerous actions.
+        """
+        self._native.call("system.shutdown", {})
 
 
 class SysinfoApi:

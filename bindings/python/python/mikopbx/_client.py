@@ -59,6 +59,9 @@ class ClientOptions(TypedDict, total=False):
     - ``local_address``: bind the local side (e.g. ``"127.0.0.2"``).
     - ``rate_limit``: the client's request governor (on by default for non-loopback hosts).
     - ``user_agent``: prepended to the SDK's User-Agent.
+    - ``allow_dangerous_actions``: let this client run the operations that can stop or destroy
+      the PBX (``system.reboot``, ``system.shutdown``, …); without it they raise
+      :class:`ConfigurationError` and nothing is sent. Leave it off in integrations.
     """
 
     api_key: str
@@ -72,6 +75,7 @@ class ClientOptions(TypedDict, total=False):
     local_address: str
     rate_limit: RateLimit
     user_agent: str
+    allow_dangerous_actions: bool
 
 
 _VERSION = _native.__version__

@@ -338,6 +338,21 @@ class CdrRecord:
         """Fields this SDK does not model (a newer PBX may add some), as JSON text by name."""
     def __eq__(self, other: object) -> bool: ...
 
+class ChangedLanguage:
+    """The language now in force (``ChangeLanguageAction``)."""
+    @property
+    def language(self) -> str:
+        """The language code, as stored in ``WEB_ADMIN_LANGUAGE``."""
+    @property
+    def represent(self) -> str:
+        """The server's HTML label (``<i class="flag germany"></i> Deutsch``), kept as sent."""
+    @property
+    def extra(self) -> Dict[str, str]:
+        """Fields this SDK does not model, as JSON text by name (the fresh JWT the server adds for a
+        JWT caller is never kept: see ``lenient::extra``).
+        """
+    def __eq__(self, other: object) -> bool: ...
+
 class Employee:
     """One employee. List rows carry less than a record: no SIP fields, and the mobile as ``mobile``
     (the dial string if set, else the number), which lands in ``mobile_number`` here.
@@ -410,6 +425,32 @@ class ExtensionOption:
     @property
     def type(self) -> str:
         """The type, when given."""
+    def __eq__(self, other: object) -> bool: ...
+
+class PbxDateTime:
+    """The PBX clock (``system:datetime``)."""
+    @property
+    def timestamp(self) -> int:
+        """Seconds since 1970-01-01 UTC, PHP's ``time()`` on the PBX."""
+    @property
+    def extra(self) -> Dict[str, str]:
+        """Fields this SDK does not model, as JSON text by name."""
+    def __eq__(self, other: object) -> bool: ...
+
+class PbxLanguage:
+    """A language of the web interface (``LanguageProvider::AVAILABLE_LANGUAGES``)."""
+    @property
+    def code(self) -> str:
+        """The code to pass to ``change_language`` (``en``, ``pt_BR``, ``zh_Hans``)."""
+    @property
+    def name(self) -> str:
+        """Its own name (``Deutsch``)."""
+    @property
+    def flag(self) -> str:
+        """The Fomantic UI flag name (``germany``)."""
+    @property
+    def extra(self) -> Dict[str, str]:
+        """Fields this SDK does not model, as JSON text by name."""
     def __eq__(self, other: object) -> bool: ...
 
 class SysInfo:
@@ -511,12 +552,24 @@ class _ExtensionQuery(TypedDict, total=False):
     order: Optional[str]
 
 
+class _LanguageChange(TypedDict):
+    language: str
+
+
 class _NewApiKey(TypedDict):
     description: str
     key: str
     full_permissions: bool
     allowed_paths: Mapping[str, Literal["read", "write"]]
     network: Union[Literal["any", "localhost"], int]
+
+
+class _NewDateTimeRequired(TypedDict):
+    timestamp: int
+
+
+class _NewDateTime(_NewDateTimeRequired, total=False):
+    user_time_zone: Optional[str]
 
 
 class _NewEmployeeRequired(TypedDict):
@@ -539,6 +592,12 @@ class _SelectQuery(TypedDict, total=False):
 
 _SystemPingArgs = TypedDict("_SystemPingArgs", {})
 _SystemCheckAuthArgs = TypedDict("_SystemCheckAuthArgs", {})
+_SystemDatetimeArgs = TypedDict("_SystemDatetimeArgs", {})
+_SystemSetDatetimeArgs = TypedDict("_SystemSetDatetimeArgs", {"time": _NewDateTime})
+_SystemGetAvailableLanguagesArgs = TypedDict("_SystemGetAvailableLanguagesArgs", {})
+_SystemChangeLanguageArgs = TypedDict("_SystemChangeLanguageArgs", {"language": _LanguageChange})
+_SystemRebootArgs = TypedDict("_SystemRebootArgs", {})
+_SystemShutdownArgs = TypedDict("_SystemShutdownArgs", {})
 _SysinfoGetInfoArgs = TypedDict("_SysinfoGetInfoArgs", {})
 _ExtensionsListArgs = TypedDict("_ExtensionsListArgs", {"query": _ExtensionQuery})
 _ExtensionsGetArgs = TypedDict("_ExtensionsGetArgs", {"number": str})
@@ -580,6 +639,18 @@ class NativeClient:
     def call(self, operation: Literal["system.ping"], args: _SystemPingArgs) -> None: ...
     @overload
     def call(self, operation: Literal["system.check_auth"], args: _SystemCheckAuthArgs) -> None: ...
+    @overload
+    def call(self, operation: Literal["system.datetime"], args: _SystemDatetimeArgs) -> PbxDateTime: ...
+    @overload
+    def call(self, operation: Literal["system.set_datetime"], args: _SystemSetDatetimeArgs) -> None: ...
+    @overload
+    def call(self, operation: Literal["system.get_available_languages"], args: _SystemGetAvailableLanguagesArgs) -> List[PbxLanguage]: ...
+    @overload
+    def call(self, operation: Literal["system.change_language"], args: _SystemChangeLanguageArgs) -> ChangedLanguage: ...
+    @overload
+    def call(self, operation: Literal["system.reboot"], args: _SystemRebootArgs) -> None: ...
+    @overload
+    def call(self, operation: Literal["system.shutdown"], args: _SystemShutdownArgs) -> None: ...
     @overload
     def call(self, operation: Literal["sysinfo.get_info"], args: _SysinfoGetInfoArgs) -> SysInfo: ...
     @overload
@@ -630,6 +701,18 @@ class NativeClient:
     def call_async(self, operation: Literal["system.ping"], args: _SystemPingArgs) -> Awaitable[None]: ...
     @overload
     def call_async(self, operation: Literal["system.check_auth"], args: _SystemCheckAuthArgs) -> Awaitable[None]: ...
+    @overload
+    def call_async(self, operation: Literal["system.datetime"], args: _SystemDatetimeArgs) -> Awaitable[PbxDateTime]: ...
+    @overload
+    def call_async(self, operation: Literal["system.set_datetime"], args: _SystemSetDatetimeArgs) -> Awaitable[None]: ...
+    @overload
+    def call_async(self, operation: Literal["system.get_available_languages"], args: _SystemGetAvailableLanguagesArgs) -> Awaitable[List[PbxLanguage]]: ...
+    @overload
+    def call_async(self, operation: Literal["system.change_language"], args: _SystemChangeLanguageArgs) -> Awaitable[ChangedLanguage]: ...
+    @overload
+    def call_async(self, operation: Literal["system.reboot"], args: _SystemRebootArgs) -> Awaitable[None]: ...
+    @overload
+    def call_async(self, operation: Literal["system.shutdown"], args: _SystemShutdownArgs) -> Awaitable[None]: ...
     @overload
     def call_async(self, operation: Literal["sysinfo.get_info"], args: _SysinfoGetInfoArgs) -> Awaitable[SysInfo]: ...
     @overload

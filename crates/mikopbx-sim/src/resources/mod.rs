@@ -89,6 +89,10 @@ pub(crate) static SPECS: &[ResourceSpec] = &[
                 &["ping", "checkAuth", "datetime", "getAvailableLanguages"],
             ),
             (Method::PUT, &["datetime"]),
+            // The controller's other POST actions (updateMailSettings, upgrade, restoreDefault,
+            // executeBashCommand, …) are not simulated yet: they answer the router's 404.
+            (P, &["reboot", "shutdown", "changeLanguage"]),
+            (Method::PATCH, &["changeLanguage"]),
         ],
         record_methods: &[],
         public_methods: &["ping", "getAvailableLanguages"],
