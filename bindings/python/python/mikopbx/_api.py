@@ -21,6 +21,8 @@ from ._native import (
     Extension,
     ExtensionOption,
     NativeClient,
+    NetworkFilterOption,
+    NetworkFilterRecord,
     Pager,
     PbxDateTime,
     PbxLanguage,
@@ -43,6 +45,8 @@ __all__ = [
     "Extension",
     "ExtensionOption",
     "NetworkFilter",
+    "NetworkFilterOption",
+    "NetworkFilterRecord",
     "Pager",
     "PbxDateTime",
     "PbxLanguage",
@@ -994,6 +998,73 @@ class AsyncCallQueuesApi:
         await self._native.call_async("call_queues.delete", {"id": id})
 
 
+class AsyncNetworkFiltersApi:
+    """``client.network_filters`` of ``AsyncClient``: the ``network-filters`` operations.
+
+    - ``list``: List network filters
+    - ``get``: One network filter
+    - ``get_for_select``: Network filters as select options
+    """
+
+    __slots__ = ("_native",)
+
+    def __init__(self, native: NativeClient) -> None:
+        self._native = native
+
+    def list(
+        self,
+        *,
+        search: Optional[str] = None,
+        page_size: Optional[int] = None,
+        max_items: Optional[int] = None,
+    ) -> AsyncPager[NetworkFilterRecord]:
+        """Every network filter, in id order, fetched lazily page by page. ``search`` matches the
+        description or the permitted network (``permit``, e.g. ``127.0.0.1/32``): this is how to find
+        the id of the filter to give a key that must only be used from one address.
+
+        Args:
+            search: Text in the description or the permitted network (``127.0.0.1``).
+            page_size: Items per request (default 100).
+            max_items: Stop after this many items.
+        """
+        return self._native.pager_async(
+            "network_filters.list",
+            {
+                "query": {"search": search, "page_size": page_size, "max_items": max_items},
+            },
+        )
+
+    async def get(self, id: str) -> NetworkFilterRecord:
+        """One network filter by numeric id, with its firewall rules by category. An unknown id is
+        ``NotFound`` (the server answers 422 ``Network filter with ID … not found``).
+        """
+        return await self._native.call_async("network_filters.get", {"id": id})
+
+    async def get_for_select(
+        self,
+        *,
+        category: Optional[str] = None,
+        include_localhost: Optional[bool] = None,
+    ) -> List[NetworkFilterOption]:
+        """The filters offered for one traffic category, as select options: ``none`` (any address)
+        first, ``localhost`` when ``include_localhost`` is set and the category is ``AMI`` or ``API``,
+        then every filter whose firewall rules allow that category (``SIP`` when no category is
+        given). The firewall has no ``API`` category, so ``API`` lists only ``none`` and ``localhost``:
+        use ``list`` to find a numeric filter for an API key.
+
+        Args:
+            category: The traffic category: ``SIP`` (the server's default), ``IAX``, ``AMI`` or ``API``. The server's
+                action reads ``categories`` (not the ``category`` its OpenAPI documents).
+            include_localhost: Offer ``localhost`` as well (only for ``AMI`` and ``API``).
+        """
+        return await self._native.call_async(
+            "network_filters.get_for_select",
+            {
+                "query": {"category": category, "include_localhost": include_localhost},
+            },
+        )
+
+
 class AsyncResources:
     """The resource handles of ``AsyncClient``."""
 
@@ -1005,6 +1076,7 @@ class AsyncResources:
     pbx_status: AsyncPbxStatusApi
     api_keys: AsyncApiKeysApi
     call_queues: AsyncCallQueuesApi
+    network_filters: AsyncNetworkFiltersApi
 
     def _attach(self, native: NativeClient) -> None:
         self.system = AsyncSystemApi(native)
@@ -1015,6 +1087,7 @@ class AsyncResources:
         self.pbx_status = AsyncPbxStatusApi(native)
         self.api_keys = AsyncApiKeysApi(native)
         self.call_queues = AsyncCallQueuesApi(native)
+        self.network_filters = AsyncNetworkFiltersApi(native)
 
 
 # ---- blocking (the asyncio section, unasynced) ---------------------------------------------
@@ -1941,6 +2014,73 @@ class CallQueuesApi:
         self._native.call("call_queues.delete", {"id": id})
 
 
+class NetworkFiltersApi:
+    """``client.network_filters`` of ``Client``: the ``network-filters`` operations.
+
+    - ``list``: List network filters
+    - ``get``: One network filter
+    - ``get_for_select``: Network filters as select options
+    """
+
+    __slots__ = ("_native",)
+
+    def __init__(self, native: NativeClient) -> None:
+        self._native = native
+
+    def list(
+        self,
+        *,
+        search: Optional[str] = None,
+        page_size: Optional[int] = None,
+        max_items: Optional[int] = None,
+    ) -> Pager[NetworkFilterRecord]:
+        """Every network filter, in id order, fetched lazily page by page. ``search`` matches the
+        description or the permitted network (``permit``, e.g. ``127.0.0.1/32``): this is how to find
+        the id of the filter to give a key that must only be used from one address.
+
+        Args:
+            search: Text in the description or the permitted network (``127.0.0.1``).
+            page_size: Items per request (default 100).
+            max_items: Stop after this many items.
+        """
+        return self._native.pager(
+            "network_filters.list",
+            {
+                "query": {"search": search, "page_size": page_size, "max_items": max_items},
+            },
+        )
+
+    def get(self, id: str) -> NetworkFilterRecord:
+        """One network filter by numeric id, with its firewall rules by category. An unknown id is
+        ``NotFound`` (the server answers 422 ``Network filter with ID … not found``).
+        """
+        return self._native.call("network_filters.get", {"id": id})
+
+    def get_for_select(
+        self,
+        *,
+        category: Optional[str] = None,
+        include_localhost: Optional[bool] = None,
+    ) -> List[NetworkFilterOption]:
+        """The filters offered for one traffic category, as select options: ``none`` (any address)
+        first, ``localhost`` when ``include_localhost`` is set and the category is ``AMI`` or ``API``,
+        then every filter whose firewall rules allow that category (``SIP`` when no category is
+        given). The firewall has no ``API`` category, so ``API`` lists only ``none`` and ``localhost``:
+        use ``list`` to find a numeric filter for an API key.
+
+        Args:
+            category: The traffic category: ``SIP`` (the server's default), ``IAX``, ``AMI`` or ``API``. The server's
+                action reads ``categories`` (not the ``category`` its OpenAPI documents).
+            include_localhost: Offer ``localhost`` as well (only for ``AMI`` and ``API``).
+        """
+        return self._native.call(
+            "network_filters.get_for_select",
+            {
+                "query": {"category": category, "include_localhost": include_localhost},
+            },
+        )
+
+
 class Resources:
     """The resource handles of ``Client``."""
 
@@ -1952,6 +2092,7 @@ class Resources:
     pbx_status: PbxStatusApi
     api_keys: ApiKeysApi
     call_queues: CallQueuesApi
+    network_filters: NetworkFiltersApi
 
     def _attach(self, native: NativeClient) -> None:
         self.system = SystemApi(native)
@@ -1962,3 +2103,4 @@ class Resources:
         self.pbx_status = PbxStatusApi(native)
         self.api_keys = ApiKeysApi(native)
         self.call_queues = CallQueuesApi(native)
+        self.network_filters = NetworkFiltersApi(native)

@@ -427,6 +427,70 @@ class ExtensionOption:
         """The type, when given."""
     def __eq__(self, other: object) -> bool: ...
 
+class NetworkFilterOption:
+    """One option of ``network-filters:getForSelect``."""
+    @property
+    def value(self) -> str:
+        """What to store as ``networkfilterid``: ``none``, ``localhost`` or a filter id."""
+    @property
+    def name(self) -> str:
+        """The label (the filter's description, or the server's text for ``none`` / ``localhost``)."""
+    @property
+    def network(self) -> Optional[str]:
+        """The permitted network of a filter (absent for ``none`` and ``localhost``)."""
+    @property
+    def description(self) -> Optional[str]:
+        """The server's explanation (only the ``localhost`` option has one)."""
+    @property
+    def represent(self) -> str:
+        """The server's HTML label, kept as sent."""
+    @property
+    def extra(self) -> Dict[str, str]:
+        """Fields this SDK does not model (``text``, a newer PBX's additions), as JSON text by name."""
+    def __eq__(self, other: object) -> bool: ...
+
+class NetworkFilterRecord:
+    """A network filter. List rows carry the identity, ``permit`` and ``active_rules``; a record (``get``)
+    carries ``deny``, the two flags and ``rules`` instead (``Option``s or empty here).
+    """
+    @property
+    def id(self) -> str:
+        """The numeric id, as a string (what ``networkfilterid`` refers to)."""
+    @property
+    def permit(self) -> str:
+        """The permitted network in CIDR notation (``192.168.1.0/24``, ``127.0.0.1/32``)."""
+    @property
+    def deny(self) -> str:
+        """The denied network (records only, so empty in list rows; usually ``0.0.0.0/0`` or empty)."""
+    @property
+    def description(self) -> str:
+        """Description."""
+    @property
+    def newer_block_ip(self) -> Optional[bool]:
+        """Never ban addresses of this network (records only)."""
+    @property
+    def local_network(self) -> Optional[bool]:
+        """The network counts as local, for NAT (records only)."""
+    @property
+    def rules(self) -> Dict[str, str]:
+        """Firewall rule per traffic category (``SIP``, ``IAX``, ``WEB``, ``SSH``, ``AMI``, ``AJAM``, ``ICMP``):
+        ``allow`` or ``block`` (records only; empty for a list row).
+        """
+    @property
+    def active_rules(self) -> Optional[int]:
+        """How many firewall rule rows of this filter allow traffic (list rows only; one category
+        may have several rows, e.g. SIP's ports and RTP range).
+        """
+    @property
+    def represent(self) -> str:
+        """The server's HTML label, kept as sent."""
+    @property
+    def extra(self) -> Dict[str, str]:
+        """Fields this SDK does not model (``search_index``, a newer PBX's additions), as JSON text
+        by name.
+        """
+    def __eq__(self, other: object) -> bool: ...
+
 class PbxDateTime:
     """The PBX clock (``system:datetime``)."""
     @property
@@ -556,6 +620,17 @@ class _LanguageChange(TypedDict):
     language: str
 
 
+class _NetworkFilterQuery(TypedDict, total=False):
+    search: Optional[str]
+    page_size: Optional[int]
+    max_items: Optional[int]
+
+
+class _NetworkFilterSelectQuery(TypedDict, total=False):
+    category: Optional[str]
+    include_localhost: Optional[bool]
+
+
 class _NewApiKey(TypedDict):
     description: str
     key: str
@@ -627,6 +702,9 @@ _CallQueuesCreateArgs = TypedDict("_CallQueuesCreateArgs", {"queue": _CallQueueI
 _CallQueuesUpdateArgs = TypedDict("_CallQueuesUpdateArgs", {"id": str, "queue": _CallQueueInput})
 _CallQueuesPatchArgs = TypedDict("_CallQueuesPatchArgs", {"id": str, "patch": _CallQueueInput})
 _CallQueuesDeleteArgs = TypedDict("_CallQueuesDeleteArgs", {"id": str})
+_NetworkFiltersListArgs = TypedDict("_NetworkFiltersListArgs", {"query": _NetworkFilterQuery})
+_NetworkFiltersGetArgs = TypedDict("_NetworkFiltersGetArgs", {"id": str})
+_NetworkFiltersGetForSelectArgs = TypedDict("_NetworkFiltersGetForSelectArgs", {"query": _NetworkFilterSelectQuery})
 
 class NativeClient:
     def __init__(self, url: str, options: Mapping[str, object]) -> None: ...
@@ -698,6 +776,10 @@ class NativeClient:
     @overload
     def call(self, operation: Literal["call_queues.delete"], args: _CallQueuesDeleteArgs) -> None: ...
     @overload
+    def call(self, operation: Literal["network_filters.get"], args: _NetworkFiltersGetArgs) -> NetworkFilterRecord: ...
+    @overload
+    def call(self, operation: Literal["network_filters.get_for_select"], args: _NetworkFiltersGetForSelectArgs) -> List[NetworkFilterOption]: ...
+    @overload
     def call_async(self, operation: Literal["system.ping"], args: _SystemPingArgs) -> Awaitable[None]: ...
     @overload
     def call_async(self, operation: Literal["system.check_auth"], args: _SystemCheckAuthArgs) -> Awaitable[None]: ...
@@ -760,6 +842,10 @@ class NativeClient:
     @overload
     def call_async(self, operation: Literal["call_queues.delete"], args: _CallQueuesDeleteArgs) -> Awaitable[None]: ...
     @overload
+    def call_async(self, operation: Literal["network_filters.get"], args: _NetworkFiltersGetArgs) -> Awaitable[NetworkFilterRecord]: ...
+    @overload
+    def call_async(self, operation: Literal["network_filters.get_for_select"], args: _NetworkFiltersGetForSelectArgs) -> Awaitable[List[NetworkFilterOption]]: ...
+    @overload
     def pager(self, operation: Literal["extensions.list"], args: _ExtensionsListArgs) -> Pager[Extension]: ...
     @overload
     def pager(self, operation: Literal["employees.list"], args: _EmployeesListArgs) -> Pager[Employee]: ...
@@ -772,6 +858,8 @@ class NativeClient:
     @overload
     def pager(self, operation: Literal["call_queues.list"], args: _CallQueuesListArgs) -> Pager[CallQueue]: ...
     @overload
+    def pager(self, operation: Literal["network_filters.list"], args: _NetworkFiltersListArgs) -> Pager[NetworkFilterRecord]: ...
+    @overload
     def pager_async(self, operation: Literal["extensions.list"], args: _ExtensionsListArgs) -> AsyncPager[Extension]: ...
     @overload
     def pager_async(self, operation: Literal["employees.list"], args: _EmployeesListArgs) -> AsyncPager[Employee]: ...
@@ -783,6 +871,8 @@ class NativeClient:
     def pager_async(self, operation: Literal["api_keys.list"], args: _ApiKeysListArgs) -> AsyncPager[ApiKeyInfo]: ...
     @overload
     def pager_async(self, operation: Literal["call_queues.list"], args: _CallQueuesListArgs) -> AsyncPager[CallQueue]: ...
+    @overload
+    def pager_async(self, operation: Literal["network_filters.list"], args: _NetworkFiltersListArgs) -> AsyncPager[NetworkFilterRecord]: ...
 
 def minimal_permissions(operations: Sequence[str]) -> Dict[str, Literal["read", "write"]]: ...
 def manifest() -> str: ...

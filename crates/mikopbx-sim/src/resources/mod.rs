@@ -8,6 +8,7 @@ pub(crate) mod catalog;
 pub(crate) mod cdr;
 pub(crate) mod employees;
 pub(crate) mod extensions;
+pub(crate) mod network_filters;
 pub(crate) mod password;
 pub(crate) mod pbx_status;
 pub(crate) mod php;
@@ -201,6 +202,14 @@ pub(crate) static SPECS: &[ResourceSpec] = &[
         lib: "CallQueues",
     },
     ResourceSpec {
+        name: "network-filters",
+        verbs: &[(G, &["getList", "getRecord", "getForSelect"])],
+        record_methods: &[],
+        public_methods: &[],
+        id_ok: numeric_id,
+        lib: "NetworkFilters",
+    },
+    ResourceSpec {
         name: "ivr-menu",
         verbs: &[
             (G, CRUD_GET),
@@ -290,6 +299,7 @@ pub(crate) fn dispatch(call: &Call<'_>) -> ApiResult {
         "cdr" => cdr::handle(call),
         "pbx-status" => pbx_status::handle(call),
         "call-queues" => call_queues::handle(call),
+        "network-filters" => network_filters::handle(call),
         "general-settings" => catalog::general_settings(call),
         _ => catalog::handle(call),
     }

@@ -74,6 +74,8 @@ resources! {
     api_keys,
     /// `call-queues`: queues of agents.
     call_queues,
+    /// `network-filters`: the named networks keys and peers refer to (read-only).
+    network_filters,
 }
 
 /// Removes `null` members so that optional fields are left out of request bodies.
