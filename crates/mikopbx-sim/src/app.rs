@@ -5,6 +5,7 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
 
+use crate::calls::CallBook;
 use crate::cdr_gen::CdrGenerator;
 use crate::clock::SimClock;
 use crate::faults::FaultControl;
@@ -46,6 +47,8 @@ pub(crate) struct App {
     pub(crate) queue: WorkerQueue,
     pub(crate) faults: FaultControl,
     pub(crate) cdr: CdrGenerator,
+    /// Calls placed through `POST /_sim/calls`.
+    pub(crate) calls: Mutex<CallBook>,
 }
 
 /// Lock a mutex, recovering the data if a previous holder panicked (the simulator must keep
@@ -67,6 +70,7 @@ impl App {
             queue: WorkerQueue::default(),
             faults,
             cdr,
+            calls: Mutex::default(),
         }
     }
 

@@ -248,59 +248,116 @@ impl CdrGenerator {
             "BUSY" => "BUSY",
             _ => "CHANUNAVAIL",
         };
-        let mut o = JsonObject::new();
-        o.num("id", id as i64);
-        o.str("start", &self.stamp(id, c.start));
-        o.str("endtime", &self.stamp(id, c.start + duration));
-        o.str(
-            "answer",
-            &if answered {
+        CdrRow {
+            id,
+            start: self.stamp(id, c.start),
+            endtime: self.stamp(id, c.start + duration),
+            answer: if answered {
                 self.stamp(id, c.start + c.ring)
             } else {
                 String::new()
             },
-        );
-        o.str("src_chan", &chan(&c.src, c.src_ext, 1));
-        o.str("src_num", &c.src);
-        o.str(
-            "src_name",
-            &if c.src_ext {
+            src_chan: chan(&c.src, c.src_ext, 1),
+            src_name: if c.src_ext {
                 names(&c.src)
             } else {
                 String::new()
             },
-        );
-        o.str("dst_chan", &chan(&c.dst, dst_is_ext, 2));
-        o.str("dst_num", &c.dst);
-        o.str(
-            "dst_name",
-            &if dst_is_ext {
+            dst_chan: chan(&c.dst, dst_is_ext, 2),
+            dst_name: if dst_is_ext {
                 names(&c.dst)
             } else {
                 String::new()
             },
-        );
-        o.str("UNIQUEID", &format!("{}.{}", c.start, id));
-        o.str("linkedid", &linkedid);
-        o.str("did", &c.did);
-        o.str("disposition", c.disposition);
-        o.str("recordingfile", &recording);
-        o.str("from_account", &account(&c.src, c.src_ext));
-        o.str("to_account", &account(&c.dst, dst_is_ext));
-        o.str("dialstatus", dialstatus);
+            uniqueid: format!("{}.{}", c.start, id),
+            linkedid,
+            from_account: account(&c.src, c.src_ext),
+            to_account: account(&c.dst, dst_is_ext),
+            src_num: c.src,
+            dst_num: c.dst.clone(),
+            did: c.did,
+            disposition: c.disposition,
+            recordingfile: recording,
+            dialstatus,
+            transfer: c.head != id,
+            is_app: c.dst == "2001",
+            duration,
+            billsec: c.billsec,
+            verbose_call_id: format!("{:016x}", mix(id ^ 0x99)),
+            playback_url: url("playback"),
+            download_url: url("download"),
+        }
+        .to_json()
+    }
+}
+
+/// The columns of one permanent CDR row, as `Lib/Cdr/DataStructure::createFromModel()` lists
+/// them (src/PBXCoreREST/Lib/Cdr/DataStructure.php:51-124).
+#[derive(Debug, Clone)]
+pub(crate) struct CdrRow {
+    pub(crate) id: u64,
+    pub(crate) start: String,
+    pub(crate) endtime: String,
+    pub(crate) answer: String,
+    pub(crate) src_chan: String,
+    pub(crate) src_num: String,
+    pub(crate) src_name: String,
+    pub(crate) dst_chan: String,
+    pub(crate) dst_num: String,
+    pub(crate) dst_name: String,
+    pub(crate) uniqueid: String,
+    pub(crate) linkedid: String,
+    pub(crate) did: String,
+    pub(crate) disposition: &'static str,
+    pub(crate) recordingfile: String,
+    pub(crate) from_account: String,
+    pub(crate) to_account: String,
+    pub(crate) dialstatus: &'static str,
+    pub(crate) transfer: bool,
+    pub(crate) is_app: bool,
+    pub(crate) duration: i64,
+    pub(crate) billsec: i64,
+    pub(crate) verbose_call_id: String,
+    pub(crate) playback_url: String,
+    pub(crate) download_url: String,
+}
+
+impl CdrRow {
+    /// The JSON text (same key order, PHP `json_encode()` escaping).
+    pub(crate) fn to_json(&self) -> String {
+        let flag = |b: bool| if b { "1" } else { "0" };
+        let mut o = JsonObject::new();
+        o.num("id", self.id as i64);
+        o.str("start", &self.start);
+        o.str("endtime", &self.endtime);
+        o.str("answer", &self.answer);
+        o.str("src_chan", &self.src_chan);
+        o.str("src_num", &self.src_num);
+        o.str("src_name", &self.src_name);
+        o.str("dst_chan", &self.dst_chan);
+        o.str("dst_num", &self.dst_num);
+        o.str("dst_name", &self.dst_name);
+        o.str("UNIQUEID", &self.uniqueid);
+        o.str("linkedid", &self.linkedid);
+        o.str("did", &self.did);
+        o.str("disposition", self.disposition);
+        o.str("recordingfile", &self.recordingfile);
+        o.str("from_account", &self.from_account);
+        o.str("to_account", &self.to_account);
+        o.str("dialstatus", self.dialstatus);
         o.str("appname", "Dial");
-        o.str("transfer", if c.head != id { "1" } else { "0" });
-        o.str("is_app", if c.dst == "2001" { "1" } else { "0" });
-        o.num("duration", duration);
-        o.num("billsec", c.billsec);
+        o.str("transfer", flag(self.transfer));
+        o.str("is_app", flag(self.is_app));
+        o.num("duration", self.duration);
+        o.num("billsec", self.billsec);
         o.str("work_completed", "1");
         o.str("src_call_id", "");
         o.str("dst_call_id", "");
-        o.str("verbose_call_id", &format!("{:016x}", mix(id ^ 0x99)));
+        o.str("verbose_call_id", &self.verbose_call_id);
         o.str("rec_src_channel", "");
         o.str("dtmf_digits", "");
-        o.str("playback_url", &url("playback"));
-        o.str("download_url", &url("download"));
+        o.str("playback_url", &self.playback_url);
+        o.str("download_url", &self.download_url);
         o.finish()
     }
 }

@@ -4,6 +4,11 @@
 //!   "status_burst":{"status":503,"count":3}}` (every field optional; the call replaces the
 //!   whole fault state, so `{}` clears it).
 //! * `POST /_sim/reset`: forget rate-limit counters, bans and login-attempt counters.
+//! * `POST /_sim/calls` with `{"from":"79161234567","to":"201","answer_after_ms":800,
+//!   "talk_ms":2500}`: place a call (see [`crate::calls`]); answers `{"linkedid":"…"}`, or 400
+//!   `{"error":"…"}` for a request it cannot place.
+//! * `POST /_sim/clock` with `{"advance_ms":N}`: move the simulated clock forward (calls step
+//!   through their phases at once); answers `{"now":<simulated Unix seconds>}`.
 //!
 //! Both need a loopback client and `X-Sim-Control: <DIR/control-token.txt>`; anything else is
 //! the server's ordinary 404, so the endpoints are invisible to the code under test.
@@ -13,9 +18,10 @@ use std::time::Duration;
 
 use axum::body::Body;
 use http::Response;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::app::{App, lock};
+use crate::calls::CallRequest;
 use crate::envelope;
 
 pub(crate) fn handle(
@@ -61,6 +67,21 @@ pub(crate) fn handle(
                 f.status_burst(status, count);
             }
             envelope::json_response(200, r#"{"ok":true}"#.to_string())
+        }
+        "/_sim/calls" => match CallRequest::parse(body) {
+            Ok(req) => {
+                let internal =
+                    |n: &str| n.len() <= 4 || app.read(|s| s.employee_by_number(n).is_some());
+                let linkedid = lock(&app.calls).place(&req, app.cfg.clock.now(), &internal);
+                envelope::json_response(200, json!({ "linkedid": linkedid }).to_string())
+            }
+            Err(e) => envelope::json_response(400, json!({ "error": e }).to_string()),
+        },
+        "/_sim/clock" => {
+            let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+            let ms = v.get("advance_ms").and_then(Value::as_u64).unwrap_or(0);
+            app.cfg.clock.advance(ms as f64 / 1000.0);
+            envelope::json_response(200, json!({ "now": app.cfg.clock.now() }).to_string())
         }
         "/_sim/reset" => {
             lock(&app.limiter).reset();

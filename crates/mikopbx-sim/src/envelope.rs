@@ -114,6 +114,11 @@ impl ApiResult {
                 resp.headers_mut().insert(header::CONTENT_TYPE, v);
             }
             add_server_headers(resp.headers_mut());
+            for (name, value) in self.headers {
+                if let Ok(v) = HeaderValue::from_str(&value) {
+                    resp.headers_mut().append(name, v);
+                }
+            }
             return resp;
         }
         let data = match (&self.data_raw, &self.data) {

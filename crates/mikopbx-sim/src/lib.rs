@@ -70,7 +70,13 @@
 //! Control endpoints (loopback client + header `X-Sim-Control: <control-token.txt>`, else 404):
 //! `POST /_sim/faults` with `{"latency_ms":0,"reset_next":0,"truncate_next":0,
 //! "status_burst":{"status":503,"count":3}}`, and `POST /_sim/reset` (clears rate-limit
-//! counters, bans and login-attempt counters).
+//! counters, bans and login-attempt counters), and `POST /_sim/calls` with
+//! `{"from":"79161234567","to":"201","answer_after_ms":800,"talk_ms":2500}` (answer omitted or
+//! null: not answered; optional `ring_ms`, `did`), which places a call and answers
+//! `{"linkedid":"…"}`: the call shows in `pbx-status` while it rings and talks, then as a CDR
+//! row with that linkedid and, when answered, a recording (see the `calls` module); and
+//! `POST /_sim/clock` with `{"advance_ms":N}`, which moves the simulated clock forward so a
+//! call steps through its phases without waiting.
 //!
 //! Web users: `admin` / `--admin-password` (role `admins`), and `viewer` / `viewer`, a
 //! read-only role that emulates ModuleUsersUI so the ACL's 403 can be tested.
@@ -91,6 +97,7 @@
 
 mod app;
 mod auth;
+mod calls;
 mod cdr_gen;
 pub mod cli;
 mod clock;

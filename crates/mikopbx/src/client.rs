@@ -203,6 +203,15 @@ impl Client {
         self.inner.key.is_some()
     }
 
+    /// The shortest interval a background poller of this client may use: a third of the rate
+    /// governor's budget (1 s at the default 180/min), nothing when the governor is off.
+    pub(crate) fn poll_floor(&self) -> std::time::Duration {
+        self.inner
+            .governor
+            .as_ref()
+            .map_or(std::time::Duration::ZERO, |g| g.period_for_share(1.0 / 3.0))
+    }
+
     /// Whether the PBX will see this client as localhost (127.0.0.1 or ::1).
     pub fn is_localhost_source(&self) -> bool {
         self.inner.source_is_localhost

@@ -43,6 +43,13 @@ impl Governor {
         }
     }
 
+    /// The shortest period between repeated requests that uses at most `share` (0–1] of the
+    /// budget, e.g. 1 s for a third of 180/min: what a poller may take and still leave the
+    /// rest to the client's other calls.
+    pub fn period_for_share(&self, share: f64) -> Duration {
+        Duration::from_secs_f64(1.0 / (self.per_sec * share.clamp(0.01, 1.0)))
+    }
+
     /// Takes a token, waiting if needed. Returns the time waited.
     pub async fn acquire(&self) -> Duration {
         let wait = {

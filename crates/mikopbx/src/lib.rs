@@ -83,6 +83,7 @@ extern crate self as mikopbx;
 
 mod api;
 pub mod auth;
+pub mod calls;
 mod client;
 pub mod config;
 pub mod describe;
@@ -104,6 +105,7 @@ pub mod transport;
 
 pub use api::Paged;
 pub use auth::ApiKey;
+pub use calls::{CallEvent, CallEventType, CallWatcher, CallsApi, WatchOptions};
 pub use client::{CertificateInfo, Client, TlsReport};
 pub use config::{CLIENT_OPTIONS, ClientBuilder, RateLimit};
 pub use error::{DenialOrigin, Diagnosis, Error, ErrorKind, TlsKind, UnauthorizedCause};

@@ -78,7 +78,10 @@ class ActiveCall:
     def __eq__(self, other: object) -> bool: ...
 
 class ActiveChannel:
-    """A channel in progress."""
+    """A channel in progress: a row of the temporary CDR table whose channels are still live
+    (``src/PBXCoreREST/Lib/PbxStatus/GetActiveChannelsAction.php:53-76``). Times are the PBX's
+    naive local time.
+    """
     @property
     def start(self) -> str:
         """Start time."""
@@ -87,7 +90,7 @@ class ActiveChannel:
         """Answer time."""
     @property
     def src_num(self) -> str:
-        """Source channel or number."""
+        """Caller number."""
     @property
     def src_chan(self) -> str:
         """Source channel name."""
@@ -97,6 +100,15 @@ class ActiveChannel:
     @property
     def dst_chan(self) -> str:
         """Destination channel name."""
+    @property
+    def src_name(self) -> str:
+        """Caller name, when the caller is an employee."""
+    @property
+    def dst_name(self) -> str:
+        """Called name, when an employee is called."""
+    @property
+    def did(self) -> str:
+        """DID the call came in on ("" for internal and outgoing calls)."""
     @property
     def linkedid(self) -> str:
         """Call id shared by its legs."""

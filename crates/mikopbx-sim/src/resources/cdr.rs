@@ -21,11 +21,15 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{NaiveDate, NaiveDateTime};
+use http::header;
 use serde_json::{Value, json};
 
 use super::{Call as ApiCall, like};
-use crate::cdr_gen::{CdrGenerator, JsonObject, Summary, datetime, id_for_token};
+use crate::app::lock;
+use crate::calls::{silent_mp3, silent_wav};
+use crate::cdr_gen::{CdrGenerator, CdrRow, JsonObject, Summary, datetime, id_for_token};
 use crate::envelope::ApiResult;
+use crate::util::random_hex;
 
 fn parse_date(s: &str, end_of_day: bool) -> Option<i64> {
     let s = s.trim();
@@ -94,6 +98,10 @@ fn delete(call: &ApiCall<'_>) -> ApiResult {
 
 fn playback(call: &ApiCall<'_>) -> ApiResult {
     let token = call.ctx.str("token").unwrap_or_default();
+    let now = call.app.cfg.clock.now();
+    if let Some(placed) = lock(&call.app.calls).redeem(&token, now) {
+        return placed_recording(call, &placed);
+    }
     let max = call.app.cdr.max_id(chrono::Utc::now().timestamp());
     match id_for_token(&token, max) {
         Some(_) => {
@@ -112,6 +120,114 @@ fn playback(call: &ApiCall<'_>) -> ApiResult {
         }
         None => call.fail("Invalid or expired token").code(403),
     }
+}
+
+/// The recording of a placed call, as `PlaybackAction` / `DownloadRecordAction` send it
+/// (`BaseController.php:541-727`): the type by extension (`getAudioMimeType()`: mp3 →
+/// `audio/mpeg`, wav → `audio/wav`), `Accept-Ranges`, `X-Audio-Duration`, `Content-Disposition`
+/// inline (playback) or attachment with `call_<src>_to_<dst>_<date>.<ext>` (download), and
+/// `Range: bytes=N-[M]` → 206 with `Content-Range`, anything else in Range → 416.
+/// `format=wav` converts; mp3/original serve the file; webm/ogg are not converted by the
+/// simulator (it serves the mp3 as it is).
+fn placed_recording(call: &ApiCall<'_>, placed: &crate::calls::PlacedCall) -> ApiResult {
+    let ms = placed.talk_ms();
+    let (ext, ctype, bytes) = match call.ctx.str("format").as_deref() {
+        Some("wav") => ("wav", "audio/wav", silent_wav(ms)),
+        _ => ("mp3", "audio/mpeg", silent_mp3(ms)),
+    };
+    let size = bytes.len();
+    let disposition = if call.action == "download" {
+        format!("attachment; filename=\"{}\"", placed.download_name(ext))
+    } else {
+        "inline".to_string()
+    };
+    let mut r = call.ok(json!([]));
+    r.headers.push((header::ACCEPT_RANGES, "bytes".into()));
+    r.headers.push((header::CONTENT_DISPOSITION, disposition));
+    r.headers.push((
+        header::HeaderName::from_static("x-audio-duration"),
+        format!("{:.3}", ms as f64 / 1000.0),
+    ));
+    let body = match call.ctx.header("range") {
+        None => bytes,
+        Some(range) => match parse_range(range, size) {
+            Some((a, b)) => {
+                r.http_code = Some(206);
+                r.headers
+                    .push((header::CONTENT_RANGE, format!("bytes {a}-{b}/{size}")));
+                bytes[a..=b].to_vec()
+            }
+            None => {
+                r.http_code = Some(416);
+                r.headers
+                    .push((header::CONTENT_RANGE, format!("bytes */{size}")));
+                Vec::new()
+            }
+        },
+    };
+    r.raw = Some((ctype.to_string(), body));
+    r
+}
+
+/// `bytes=(\d+)-(\d*)` within a body of `size` bytes (no suffix or multi-ranges, as the server).
+fn parse_range(v: &str, size: usize) -> Option<(usize, usize)> {
+    let (a, b) = v.trim().strip_prefix("bytes=")?.split_once('-')?;
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit());
+    if !digits(a) || !(b.is_empty() || digits(b)) {
+        return None;
+    }
+    let a: usize = a.parse().ok()?;
+    let b: usize = if b.is_empty() {
+        size.checked_sub(1)?
+    } else {
+        b.parse::<usize>().ok()?.min(size.checked_sub(1)?)
+    };
+    (a <= b).then_some((a, b))
+}
+
+/// `GET /cdr?linkedid=<a placed call>`: its one row (flat) or group (grouped), with a freshly
+/// minted recording token, once WorkerCdr has written it; `None` when `linkedid` names no
+/// placed call. Other filters that can exclude it (idFrom, disposition, offset) are applied.
+fn placed_list(
+    call: &ApiCall<'_>,
+    linkedid: &str,
+    grouped: bool,
+    limit: usize,
+) -> Option<ApiResult> {
+    let ctx = call.ctx;
+    let now = call.app.cfg.clock.now();
+    let mut book = lock(&call.app.calls);
+    let placed = book.recorded(linkedid, now)?.clone();
+    let names = |n: &str| {
+        call.app.read(|s| {
+            s.employee_by_number(n)
+                .map(|e| e.username.clone())
+                .unwrap_or_default()
+        })
+    };
+    let token = book.mint(&placed, random_hex(16), now);
+    drop(book);
+    let row = placed.cdr_row(&names, token.as_deref());
+    let keep = ctx.int("idFrom").is_none_or(|f| (row.id as i64) > f)
+        && ctx.str("disposition").is_none_or(|d| d == row.disposition);
+    let offset = ctx.int("offset").unwrap_or(0).max(0) as usize;
+    let total = usize::from(keep);
+    let shown = keep && offset == 0;
+    let items: Vec<String> = if !shown {
+        Vec::new()
+    } else if grouped {
+        vec![CdrGroup::of_one(&row).to_json(&[row.to_json()])]
+    } else {
+        vec![row.to_json()]
+    };
+    Some(records_page(
+        call,
+        &items,
+        total,
+        limit,
+        offset,
+        shown.then_some(row.id),
+    ))
 }
 
 /// A CDR sort key: text fields sort as text, numbers as numbers.
@@ -222,6 +338,12 @@ fn list(call: &ApiCall<'_>) -> ApiResult {
     let desc = text("order").is_none_or(|o| !o.eq_ignore_ascii_case("asc"));
     let grouped =
         ctx.params.get("grouped").is_none() || ctx.str("grouped").is_some_and(|v| php_bool(&v));
+    if let Some(r) = linked
+        .as_deref()
+        .and_then(|l| placed_list(call, l, grouped, limit))
+    {
+        return r;
+    }
 
     // Date bounds as Unix seconds; an unparsable single bound is compared as text, like SQLite.
     let from_ts = date_from.as_deref().and_then(|d| parse_date(d, false));
@@ -377,6 +499,18 @@ fn list(call: &ApiCall<'_>) -> ApiResult {
             page.last().copied(),
         )
     };
+    records_page(call, &items, total, limit, offset, last_id)
+}
+
+/// `data = {"records":[…],"pagination":{total,limit,offset,hasMore,lastId}}`.
+fn records_page(
+    call: &ApiCall<'_>,
+    items: &[String],
+    total: usize,
+    limit: usize,
+    offset: usize,
+    last_id: Option<u64>,
+) -> ApiResult {
     let mut data = JsonObject::new();
     data.raw("records", &format!("[{}]", items.join(",")));
     let mut p = JsonObject::new();
@@ -462,17 +596,70 @@ fn group_text(
         .iter()
         .map(|(id, _)| g.record_text(*id, names))
         .collect();
-    let mut o = JsonObject::new();
-    o.str("linkedid", &g.linkedid(head));
-    o.str("start", &start);
-    o.str("src_num", &src);
-    o.str("src_name", &src_name);
-    o.str("dst_num", &dst);
-    o.str("dst_name", &first.dst_name);
-    o.str("did", &did);
-    o.str("disposition", disposition);
-    o.num("totalDuration", total_duration);
-    o.num("totalBillsec", total_billsec);
-    o.raw("records", &format!("[{}]", records.join(",")));
-    (o.finish(), last)
+    let group = CdrGroup {
+        linkedid: g.linkedid(head),
+        start,
+        src_num: src,
+        src_name,
+        dst_num: dst,
+        dst_name: first.dst_name.clone(),
+        did,
+        disposition,
+        total_duration,
+        total_billsec,
+    };
+    (group.to_json(&records), last)
+}
+
+/// The head of one group of `GetListAction::groupByLinkedId()` (`Lib/Cdr/GetListAction.php:494-569`).
+struct CdrGroup {
+    linkedid: String,
+    start: String,
+    src_num: String,
+    src_name: String,
+    dst_num: String,
+    dst_name: String,
+    did: String,
+    disposition: &'static str,
+    total_duration: i64,
+    total_billsec: i64,
+}
+
+impl CdrGroup {
+    /// The group's JSON text around its records' JSON texts.
+    fn to_json(&self, records: &[String]) -> String {
+        let mut o = JsonObject::new();
+        o.str("linkedid", &self.linkedid);
+        o.str("start", &self.start);
+        o.str("src_num", &self.src_num);
+        o.str("src_name", &self.src_name);
+        o.str("dst_num", &self.dst_num);
+        o.str("dst_name", &self.dst_name);
+        o.str("did", &self.did);
+        o.str("disposition", self.disposition);
+        o.num("totalDuration", self.total_duration);
+        o.num("totalBillsec", self.total_billsec);
+        o.raw("records", &format!("[{}]", records.join(",")));
+        o.finish()
+    }
+
+    /// The group of a single-leg call (`dst_num` prefers the DID, as the server's grouping does).
+    fn of_one(row: &CdrRow) -> CdrGroup {
+        CdrGroup {
+            linkedid: row.linkedid.clone(),
+            start: row.start.clone(),
+            src_num: row.src_num.clone(),
+            src_name: row.src_name.clone(),
+            dst_num: if row.did.is_empty() {
+                row.dst_num.clone()
+            } else {
+                row.did.clone()
+            },
+            dst_name: row.dst_name.clone(),
+            did: row.did.clone(),
+            disposition: row.disposition,
+            total_duration: row.duration,
+            total_billsec: row.billsec,
+        }
+    }
 }

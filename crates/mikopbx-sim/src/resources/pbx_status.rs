@@ -8,6 +8,7 @@
 use serde_json::{Value, json};
 
 use super::Call;
+use crate::app::lock;
 use crate::envelope::ApiResult;
 
 fn mix(mut z: u64) -> u64 {
@@ -57,7 +58,15 @@ pub(crate) fn handle(call: &Call<'_>) -> ApiResult {
                 .unwrap_or_default()
         })
     };
-    let calls = active_calls(now, &names);
+    let mut calls = active_calls(now, &names);
+    // Calls placed through `/_sim/calls`, by the simulated clock, after the background ones
+    // (the temporary CDR table is read in id order).
+    let sim_now = call.app.cfg.clock.now();
+    calls.extend(
+        lock(&call.app.calls)
+            .live(sim_now)
+            .map(|c| c.live_row(sim_now, &names)),
+    );
     // The temporary CDR rows (`Lib/CdrDB/GetActive*Action.php`): calls carry
     // start,answer,endtime,src_num,src_name,dst_num,dst_name,did,linkedid; channels carry
     // start,answer,src_chan,dst_chan,src_num,src_name,dst_num,dst_name,did,linkedid.

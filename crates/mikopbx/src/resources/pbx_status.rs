@@ -57,7 +57,9 @@ pub struct ActiveCall {
     pub extra: HashMap<String, String>,
 }
 
-/// A channel in progress.
+/// A channel in progress: a row of the temporary CDR table whose channels are still live
+/// (`src/PBXCoreREST/Lib/PbxStatus/GetActiveChannelsAction.php:53-76`). Times are the PBX's
+/// naive local time.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Describe)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[cfg_attr(feature = "python", pyo3::pyclass(get_all, frozen, eq, module = "mikopbx._native"))]
@@ -68,7 +70,7 @@ pub struct ActiveChannel {
     /// Answer time.
     #[serde(default, deserialize_with = "lenient::string")]
     pub answer: String,
-    /// Source channel or number.
+    /// Caller number.
     #[serde(default, deserialize_with = "lenient::string")]
     pub src_num: String,
     /// Source channel name.
@@ -80,6 +82,15 @@ pub struct ActiveChannel {
     /// Destination channel name.
     #[serde(default, deserialize_with = "lenient::string")]
     pub dst_chan: String,
+    /// Caller name, when the caller is an employee.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub src_name: String,
+    /// Called name, when an employee is called.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub dst_name: String,
+    /// DID the call came in on ("" for internal and outgoing calls).
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub did: String,
     /// Call id shared by its legs.
     #[serde(default, deserialize_with = "lenient::string")]
     pub linkedid: String,

@@ -199,3 +199,49 @@ pub async fn serve_pki(p: &TestPki) -> TlsServer {
     )
     .await
 }
+
+/// `POST /_sim/<path>` on the simulator's control API with its token, over TLS trusting its CA
+/// (a bare HTTP/1.1 request: the control API is the simulator's, not an SDK operation).
+/// Returns the status and the body.
+pub async fn post_control(sim: &RunningSimulator, path: &str, body: &str) -> (u16, String) {
+    use rustls::pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in rustls::pki_types::CertificateDer::pem_slice_iter(sim.ca_pem().as_bytes()) {
+        roots.add(cert.expect("CA PEM")).expect("CA parses");
+    }
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("protocol versions")
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    let tcp = tokio::net::TcpStream::connect(sim.local_addr())
+        .await
+        .expect("connect");
+    let name = rustls::pki_types::ServerName::try_from("localhost").expect("name");
+    let mut tls = tokio_rustls::TlsConnector::from(Arc::new(config))
+        .connect(name, tcp)
+        .await
+        .expect("TLS");
+    let request = format!(
+        "POST /_sim/{path} HTTP/1.1\r\nHost: localhost\r\nX-Sim-Control: {}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        sim.control_token(),
+        body.len()
+    );
+    tls.write_all(request.as_bytes()).await.expect("write");
+    let mut raw = Vec::new();
+    let _ = tls.read_to_end(&mut raw).await;
+    let text = String::from_utf8_lossy(&raw).to_string();
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}

@@ -1,0 +1,489 @@
+//! The call engine: calls placed through `POST /_sim/calls`.
+//!
+//! `{"from":"79161234567","to":"201","answer_after_ms":800,"talk_ms":2500}` places a call at the
+//! simulated clock's "now" and answers `{"linkedid":"…"}`. `answer_after_ms` omitted or null: the
+//! call is not answered; it rings for `ring_ms` (default 20 000) and ends `NO ANSWER`. Optional
+//! `did` overrides the DID of an incoming call.
+//!
+//! A placed call then drives, by the simulated clock (so `clock_scale` makes tests fast):
+//! * `pbx-status:getActiveChannels` / `getActiveCalls`: a row while it rings (`answer` "") and
+//!   while it is up (`answer` set). The real rows are the temporary CDR table filtered by AMI's
+//!   live channels (`src/PBXCoreREST/Lib/PbxStatus/GetActiveChannelsAction.php:53-76`): the
+//!   agent leg's `dst_chan` is written at `dial_create_chan`, before `dial_answer` sets `answer`
+//!   (`src/Core/Asterisk/Configs/lua/extensions.lua:850-913, 974-1060`).
+//! * a permanent CDR row with the same `linkedid`, [`CDR_LAG`] after the hangup: `WorkerCdr`
+//!   moves a row only once its linkedid has no live channel left
+//!   (`src/Core/Workers/WorkerCdr.php:152`). `duration`/`billsec` are `strtotime()` differences,
+//!   so whole seconds with the milliseconds dropped (`WorkerCdr.php:157-163`).
+//! * for an answered call, a recording: a real MP3 of the talk time (silent frames), whose
+//!   `playback_url`/`download_url` carry a fresh 32-hex token minted by every list call, valid
+//!   3600 s and sliding on use (`src/PBXCoreREST/Lib/Cdr/DataStructure.php:643-660`,
+//!   `PlaybackAction.php:369-391`).
+//!
+//! Times are the PBX's naive local time `Y-m-d H:i:s.mmm` (`getNowDate`, `extensions.lua:118-120`);
+//! the simulator's PBX runs in UTC. Placed calls live in memory only (not in `state.json`).
+//!
+//! Where the simulator differs: placed calls appear in `GET /cdr` only when the query names
+//! their `linkedid` (their ids are above [`PLACED_ID_BASE`], which would make an id-keyed
+//! export of the generated history skip ahead); the recording is MP3 (what older MikoPBX
+//! releases stored; new ones store webm after `WorkerWav2Webm`), converted only to `wav`.
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+use crate::cdr_gen::{CdrRow, datetime};
+
+/// Ids of placed calls' CDR rows start above this (the generated history stays below).
+pub(crate) const PLACED_ID_BASE: u64 = 1_000_000_000;
+/// Simulated seconds between a hangup and the permanent CDR row (WorkerCdr's loop).
+pub(crate) const CDR_LAG: f64 = 1.0;
+/// How long an unanswered call rings unless `ring_ms` says otherwise.
+const DEFAULT_RING_MS: u64 = 20_000;
+/// `cdr_playback_token:<t>` lives 3600 s, reset on every use.
+const TOKEN_TTL: f64 = 3600.0;
+/// The simulator's trunk (also used by the generated history).
+const TRUNK: &str = "SIP-TRUNK-ABCDEF12";
+/// The DID of incoming calls unless the request names one (the seeded incoming route).
+const DEFAULT_DID: &str = "74951234567";
+
+/// Where a call is at a moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Phase {
+    Ringing,
+    Up,
+    Ended,
+}
+
+/// One placed call.
+#[derive(Debug, Clone)]
+pub(crate) struct PlacedCall {
+    seq: u64,
+    pub(crate) linkedid: String,
+    from: String,
+    to: String,
+    did: String,
+    from_internal: bool,
+    to_internal: bool,
+    placed: f64,
+    answered: Option<f64>,
+    ended: f64,
+    src_chan: String,
+    dst_chan: String,
+    uniqueid: String,
+}
+
+/// What `POST /_sim/calls` asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct CallRequest {
+    pub(crate) from: String,
+    pub(crate) to: String,
+    pub(crate) answer_after_ms: Option<u64>,
+    pub(crate) talk_ms: u64,
+    pub(crate) ring_ms: u64,
+    pub(crate) did: Option<String>,
+}
+
+fn valid_number(n: &str) -> bool {
+    (1..=32).contains(&n.len())
+        && n.chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '+' | '*' | '#'))
+}
+
+impl CallRequest {
+    /// Parses the control request, or says what is wrong with it.
+    pub(crate) fn parse(body: &[u8]) -> Result<CallRequest, String> {
+        let v: Value = serde_json::from_slice(body).map_err(|e| format!("invalid JSON: {e}"))?;
+        let number = |k: &str| -> Result<String, String> {
+            match v.get(k) {
+                Some(Value::String(s)) if valid_number(s) => Ok(s.clone()),
+                Some(Value::String(_)) => Err(format!("{k}: 1-32 of 0-9 + * #")),
+                _ => Err(format!("{k}: a string is required")),
+            }
+        };
+        let millis = |k: &str| -> Result<Option<u64>, String> {
+            match v.get(k) {
+                None | Some(Value::Null) => Ok(None),
+                Some(x) => x
+                    .as_u64()
+                    .filter(|ms| *ms <= 86_400_000)
+                    .map(Some)
+                    .ok_or_else(|| format!("{k}: milliseconds, 0-86400000, or null")),
+            }
+        };
+        let did = match v.get("did") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) if valid_number(s) => Some(s.clone()),
+            _ => return Err("did: 1-32 of 0-9 + * #".into()),
+        };
+        Ok(CallRequest {
+            from: number("from")?,
+            to: number("to")?,
+            answer_after_ms: millis("answer_after_ms")?,
+            talk_ms: millis("talk_ms")?.unwrap_or(0),
+            ring_ms: millis("ring_ms")?.unwrap_or(DEFAULT_RING_MS),
+            did,
+        })
+    }
+}
+
+/// Every placed call and the recording tokens minted for them.
+#[derive(Debug, Default)]
+pub(crate) struct CallBook {
+    calls: Vec<PlacedCall>,
+    /// token → (call seq, expiry in simulated seconds).
+    tokens: HashMap<String, (u64, f64)>,
+}
+
+/// A simulated time in whole milliseconds (so 0.25 + 0.8 is 1.050, not 1.049…).
+fn millis(t: f64) -> i64 {
+    (t * 1000.0).round() as i64
+}
+
+/// `Y-m-d H:i:s.mmm` of a simulated time.
+fn stamp(t: f64) -> String {
+    let ms = millis(t);
+    format!(
+        "{}.{:03}",
+        datetime(ms.div_euclid(1000)),
+        ms.rem_euclid(1000)
+    )
+}
+
+/// `strtotime()` of a stamp: whole seconds.
+fn whole(t: f64) -> i64 {
+    millis(t).div_euclid(1000)
+}
+
+impl PlacedCall {
+    /// The call's phase at simulated time `now`.
+    pub(crate) fn phase(&self, now: f64) -> Phase {
+        if now >= self.ended {
+            Phase::Ended
+        } else if self.answered.is_some_and(|a| now >= a) {
+            Phase::Up
+        } else {
+            Phase::Ringing
+        }
+    }
+
+    /// Whether the permanent CDR row exists at `now`.
+    pub(crate) fn in_cdr(&self, now: f64) -> bool {
+        now >= self.ended + CDR_LAG
+    }
+
+    /// The CDR row id.
+    pub(crate) fn id(&self) -> u64 {
+        PLACED_ID_BASE + self.seq
+    }
+
+    fn account(&self, number: &str, internal: bool) -> String {
+        if internal {
+            number.to_string()
+        } else {
+            TRUNK.to_string()
+        }
+    }
+
+    /// The temporary-CDR row while the call is live, with every column either pbx-status
+    /// method shows (`start,answer,endtime,src_chan,dst_chan,src_num,src_name,dst_num,dst_name,
+    /// did,linkedid`).
+    pub(crate) fn live_row(&self, now: f64, names: &dyn Fn(&str) -> String) -> Value {
+        let answer = match (self.phase(now), self.answered) {
+            (Phase::Up, Some(a)) => stamp(a),
+            _ => String::new(),
+        };
+        serde_json::json!({
+            "start": stamp(self.placed),
+            "answer": answer,
+            "endtime": "",
+            "src_chan": self.src_chan,
+            "dst_chan": self.dst_chan,
+            "src_num": self.from,
+            "src_name": if self.from_internal { names(&self.from) } else { String::new() },
+            "dst_num": self.to,
+            "dst_name": if self.to_internal { names(&self.to) } else { String::new() },
+            "did": self.did,
+            "linkedid": self.linkedid,
+        })
+    }
+
+    /// Seconds of talk written to the CDR.
+    fn billsec(&self) -> i64 {
+        self.answered.map_or(0, |a| whole(self.ended) - whole(a))
+    }
+
+    /// The permanent CDR row, with `token` in the recording URLs when there is a recording.
+    pub(crate) fn cdr_row(&self, names: &dyn Fn(&str) -> String, token: Option<&str>) -> CdrRow {
+        let answered = self.answered.is_some();
+        let url = |kind: &str| {
+            token.map_or(String::new(), |t| {
+                format!("/pbxcore/api/v3/cdr:{kind}?token={t}")
+            })
+        };
+        let recording = if answered {
+            let hour = datetime(whole(self.placed)).replace(['-', ' '], "/");
+            format!(
+                "/storage/usbdisk1/mikopbx/astspool/monitor/{}/{}.mp3",
+                hour.get(..13).unwrap_or(""),
+                self.uniqueid
+            )
+        } else {
+            String::new()
+        };
+        CdrRow {
+            id: self.id(),
+            start: stamp(self.placed),
+            endtime: stamp(self.ended),
+            answer: self.answered.map(stamp).unwrap_or_default(),
+            src_chan: self.src_chan.clone(),
+            src_num: self.from.clone(),
+            src_name: if self.from_internal {
+                names(&self.from)
+            } else {
+                String::new()
+            },
+            dst_chan: self.dst_chan.clone(),
+            dst_num: self.to.clone(),
+            dst_name: if self.to_internal {
+                names(&self.to)
+            } else {
+                String::new()
+            },
+            uniqueid: self.uniqueid.clone(),
+            linkedid: self.linkedid.clone(),
+            did: self.did.clone(),
+            disposition: if answered { "ANSWERED" } else { "NO ANSWER" },
+            recordingfile: recording,
+            from_account: self.account(&self.from, self.from_internal),
+            to_account: self.account(&self.to, self.to_internal),
+            dialstatus: if answered { "ANSWER" } else { "NOANSWER" },
+            transfer: false,
+            is_app: false,
+            duration: (whole(self.ended) - whole(self.placed)).max(0),
+            billsec: self.billsec(),
+            verbose_call_id: format!("{:016x}", self.seq.wrapping_mul(0x9E37_79B9_7F4A_7C15)),
+            playback_url: url("playback"),
+            download_url: url("download"),
+        }
+    }
+
+    /// The recording's file name as `download` offers it
+    /// (`call_<src>_to_<dst>_<Y-m-d_H-i-s>.<ext>`, `DownloadRecordAction.php:190-207`).
+    pub(crate) fn download_name(&self, ext: &str) -> String {
+        let when = datetime(whole(self.placed))
+            .replace(' ', "_")
+            .replace(':', "-");
+        format!("call_{}_to_{}_{when}.{ext}", self.from, self.to)
+    }
+
+    /// Talk time in milliseconds (the recording's length).
+    pub(crate) fn talk_ms(&self) -> u64 {
+        self.answered
+            .map_or(0, |a| ((self.ended - a) * 1000.0).round().max(0.0) as u64)
+    }
+}
+
+impl CallBook {
+    /// Places a call at simulated time `now`; `internal` tells whether a number is an
+    /// extension of this PBX.
+    pub(crate) fn place(
+        &mut self,
+        req: &CallRequest,
+        now: f64,
+        internal: &dyn Fn(&str) -> bool,
+    ) -> String {
+        let seq = self.calls.len() as u64 + 1;
+        // Asterisk's uniqueids are `<systemname>-<epoch>.<counter>` (`AsteriskConf.php:83`); the
+        // first channel's uniqueid is the linkedid.
+        let linkedid = format!("mikopbx-{}.{seq}", whole(now));
+        let (from_internal, to_internal) = (internal(&req.from), internal(&req.to));
+        let chan = |number: &str, internal: bool, n: u64| {
+            let endpoint = if internal { number } else { TRUNK };
+            format!("PJSIP/{endpoint}-{:08x}", seq * 2 + n)
+        };
+        let did = if !from_internal && to_internal {
+            req.did.clone().unwrap_or_else(|| DEFAULT_DID.to_string())
+        } else {
+            req.did.clone().unwrap_or_default()
+        };
+        let answered = req.answer_after_ms.map(|ms| now + ms as f64 / 1000.0);
+        let ended = match answered {
+            Some(a) => a + req.talk_ms as f64 / 1000.0,
+            None => now + req.ring_ms as f64 / 1000.0,
+        };
+        // `<uniqueid>_<6 random>` (`extensions.lua:448`); derived from seq, stable per call.
+        let suffix: String = format!("{:06x}", (seq.wrapping_mul(0x2545_F491) >> 8) & 0xFF_FFFF);
+        self.calls.push(PlacedCall {
+            seq,
+            uniqueid: format!("{linkedid}_{suffix}"),
+            linkedid: linkedid.clone(),
+            from: req.from.clone(),
+            to: req.to.clone(),
+            did,
+            from_internal,
+            to_internal,
+            placed: now,
+            answered,
+            ended,
+            src_chan: chan(&req.from, from_internal, 0),
+            dst_chan: chan(&req.to, to_internal, 1),
+        });
+        linkedid
+    }
+
+    /// Calls that are live at `now`, oldest first.
+    pub(crate) fn live(&self, now: f64) -> impl Iterator<Item = &PlacedCall> {
+        self.calls
+            .iter()
+            .filter(move |c| c.phase(now) != Phase::Ended)
+    }
+
+    /// The call with this linkedid, once its CDR row exists at `now`.
+    pub(crate) fn recorded(&self, linkedid: &str, now: f64) -> Option<&PlacedCall> {
+        self.calls
+            .iter()
+            .find(|c| c.linkedid == linkedid && c.in_cdr(now))
+    }
+
+    /// Mints a playback/download token for an answered call (one per list call, as the server).
+    pub(crate) fn mint(&mut self, call: &PlacedCall, token: String, now: f64) -> Option<String> {
+        call.answered?;
+        self.tokens
+            .insert(token.clone(), (call.seq, now + TOKEN_TTL));
+        Some(token)
+    }
+
+    /// The call a valid token belongs to; a use slides the token's expiry.
+    pub(crate) fn redeem(&mut self, token: &str, now: f64) -> Option<PlacedCall> {
+        let (seq, expires) = self.tokens.get_mut(token)?;
+        if *expires <= now {
+            return None;
+        }
+        *expires = now + TOKEN_TTL;
+        let seq = *seq;
+        self.calls.iter().find(|c| c.seq == seq).cloned()
+    }
+}
+
+/// A silent MPEG-1 Layer III stream of `ms` milliseconds: 32 kbit/s, 32 kHz, mono, 144-byte
+/// frames of 1152 samples (36 ms). Every frame is a valid header, zero side information and
+/// zero main data, which decoders play as silence.
+pub(crate) fn silent_mp3(ms: u64) -> Vec<u8> {
+    const FRAME: usize = 144;
+    let frames = ms.div_ceil(36).max(1) as usize;
+    let mut out = Vec::with_capacity(frames * FRAME);
+    for _ in 0..frames {
+        out.extend_from_slice(&[0xFF, 0xFB, 0x18, 0xC4]);
+        out.resize(out.len() + FRAME - 4, 0);
+    }
+    out
+}
+
+/// A silent 8 kHz, 16-bit, mono PCM WAV of `ms` milliseconds.
+pub(crate) fn silent_wav(ms: u64) -> Vec<u8> {
+    let data_len = (ms * 8 * 2) as u32; // 8 samples per ms, 2 bytes each
+    let mut out = Vec::with_capacity(44 + data_len as usize);
+    out.extend_from_slice(b"RIFF");
+    out.extend_from_slice(&(36 + data_len).to_le_bytes());
+    out.extend_from_slice(b"WAVEfmt ");
+    out.extend_from_slice(&16u32.to_le_bytes()); // fmt chunk size
+    out.extend_from_slice(&1u16.to_le_bytes()); // PCM
+    out.extend_from_slice(&1u16.to_le_bytes()); // mono
+    out.extend_from_slice(&8000u32.to_le_bytes()); // sample rate
+    out.extend_from_slice(&16000u32.to_le_bytes()); // byte rate
+    out.extend_from_slice(&2u16.to_le_bytes()); // block align
+    out.extend_from_slice(&16u16.to_le_bytes()); // bits per sample
+    out.extend_from_slice(b"data");
+    out.extend_from_slice(&data_len.to_le_bytes());
+    out.resize(44 + data_len as usize, 0);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(json: &str) -> CallRequest {
+        CallRequest::parse(json.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn parses_the_documented_form_and_refuses_bad_numbers() {
+        let r = req(r#"{"from":"79161234567","to":"201","answer_after_ms":800,"talk_ms":2500}"#);
+        assert_eq!(r.answer_after_ms, Some(800));
+        assert_eq!(r.talk_ms, 2500);
+        assert_eq!(
+            req(r#"{"from":"1","to":"2","answer_after_ms":null}"#).answer_after_ms,
+            None
+        );
+        for bad in [
+            r#"{"from":"7916,1","to":"201"}"#,
+            r#"{"from":"79161234567"}"#,
+            r#"{"from":"1","to":"2\n"}"#,
+            r#"{"from":"1","to":"2","talk_ms":-1}"#,
+            "not json",
+        ] {
+            assert!(CallRequest::parse(bad.as_bytes()).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_call_rings_is_answered_ends_and_is_recorded() {
+        let mut book = CallBook::default();
+        let internal = |n: &str| n.len() <= 4;
+        let t0 = 1_800_000_000.25;
+        let r = req(r#"{"from":"79161234567","to":"201","answer_after_ms":800,"talk_ms":2500}"#);
+        let id = book.place(&r, t0, &internal);
+        assert_eq!(id, "mikopbx-1800000000.1");
+        let names = |_: &str| "Agent".to_string();
+        let call = book.calls[0].clone();
+        assert_eq!(call.phase(t0), Phase::Ringing);
+        let row = call.live_row(t0 + 0.1, &names);
+        assert_eq!(row["answer"], "");
+        assert_eq!(row["did"], DEFAULT_DID);
+        assert_eq!(row["start"], "2027-01-15 08:00:00.250");
+        assert!(row["dst_chan"].as_str().unwrap().starts_with("PJSIP/201-"));
+        assert_eq!(call.phase(t0 + 1.0), Phase::Up);
+        assert_eq!(
+            call.live_row(t0 + 1.0, &names)["answer"],
+            "2027-01-15 08:00:01.050"
+        );
+        assert_eq!(call.phase(t0 + 3.3), Phase::Ended);
+        assert!(book.recorded(&id, t0 + 3.4).is_none());
+        let rec = book.recorded(&id, t0 + 3.3 + CDR_LAG).unwrap().clone();
+        let row = rec.cdr_row(&names, Some("ab"));
+        // strtotime() drops milliseconds: 08:00:03.550 - 08:00:00.250 → 3 s, talk 3 - 1 → 2 s.
+        assert_eq!((row.duration, row.billsec), (3, 2));
+        assert_eq!(row.playback_url, "/pbxcore/api/v3/cdr:playback?token=ab");
+        assert_eq!(rec.talk_ms(), 2500);
+        let token = book.mint(&rec, "t".into(), t0).unwrap();
+        assert!(book.redeem(&token, t0 + TOKEN_TTL - 1.0).is_some());
+        // Sliding: the use above extended it.
+        assert!(book.redeem(&token, t0 + TOKEN_TTL + 1.0).is_some());
+        assert!(book.redeem(&token, t0 + 3.0 * TOKEN_TTL).is_none());
+    }
+
+    #[test]
+    fn an_unanswered_call_has_no_recording() {
+        let mut book = CallBook::default();
+        let r = req(r#"{"from":"202","to":"79161234567","ring_ms":1000}"#);
+        let id = book.place(&r, 100.0, &|n: &str| n.len() <= 4);
+        let call = book.recorded(&id, 102.0).unwrap().clone();
+        let row = call.cdr_row(&|_: &str| String::new(), None);
+        assert_eq!(row.disposition, "NO ANSWER");
+        assert_eq!(row.did, "");
+        assert_eq!(row.recordingfile, "");
+        assert!(book.mint(&call, "x".into(), 102.0).is_none());
+    }
+
+    #[test]
+    fn audio_files_have_the_calls_length() {
+        let mp3 = silent_mp3(2500);
+        assert_eq!(mp3.len(), 70 * 144);
+        assert_eq!(&mp3[..4], &[0xFF, 0xFB, 0x18, 0xC4]);
+        let wav = silent_wav(2500);
+        assert_eq!(wav.len(), 44 + 40_000);
+        assert_eq!(&wav[..4], b"RIFF");
+    }
+}
