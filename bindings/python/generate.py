@@ -427,6 +427,44 @@ class AsyncPages(Generic[_T]):
     def __anext__(self) -> Awaitable[List[_T]]: ...
 '''
 
+# Live calls (`mikopbx::calls`): not REST operations, so not in the manifest's table; written here.
+NATIVE_CALLS = '''
+class CallEventType:
+    Ringing: CallEventType
+    Answered: CallEventType
+    Transferred: CallEventType
+    Ended: CallEventType
+
+class CallEvent:
+    """One event of one call leg (see the core's `CallEvent`)."""
+    @property
+    def type(self) -> Literal["ringing", "answered", "transferred", "ended"]: ...
+    event_type: CallEventType
+    sequence: int
+    linkedid: str
+    caller: str
+    caller_name: str
+    called: str
+    called_name: str
+    did: str
+    extension: str
+    src_channel: str
+    dst_channel: str
+    start_local: str
+    started_at_ms: Optional[int]
+    answered_at_ms: Optional[int]
+    ended_at_ms: Optional[int]
+    duration_secs: Optional[int]
+    billsec: Optional[int]
+    disposition: Optional[str]
+    cdr: Optional[CdrRecord]
+
+class NativeCallWatcher:
+    def next_event(self) -> CallEvent: ...
+    def next_event_async(self) -> Awaitable[CallEvent]: ...
+    def checkpoint(self) -> str: ...
+'''
+
 NATIVE_FUNCTIONS = '''
 def minimal_permissions(operations: Sequence[str]) -> Dict[str, Literal["read", "write"]]: ...
 def manifest() -> str: ...
@@ -522,10 +560,12 @@ def render_stubs(m: Manifest) -> str:
     out += ["    def __init__(self, url: str, options: Mapping[str, object]) -> None: ..."]
     out += ["    @staticmethod", "    def from_env(options: Mapping[str, object]) -> NativeClient: ..."]
     out += ["    @property", "    def url(self) -> str: ...", "    def close(self) -> None: ..."]
+    out += ["    def watch_calls(self, options: Mapping[str, object]) -> NativeCallWatcher: ..."]
     out += render_overloads("call", calls, lambda op: returns(op, m))
     out += render_overloads("call_async", calls, lambda op: f"Awaitable[{returns(op, m)}]")
     out += render_overloads("pager", pagers, lambda op: returns(op, m, pager="Pager"))
     out += render_overloads("pager_async", pagers, lambda op: returns(op, m))
+    out.append(NATIVE_CALLS)
     out.append(NATIVE_FUNCTIONS)
     return "\n".join(out).rstrip() + "\n"
 

@@ -14,6 +14,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::bridge;
+use crate::calls::NativeCallWatcher;
 use crate::convert::to_json;
 use crate::errors::{Built, Reply, to_pyerr};
 use crate::logging;
@@ -172,6 +173,31 @@ impl NativeClient {
         match self.start(operation, args)? {
             Ok(PyCall::Pager(pages)) => Ok(AsyncPager::new(pages)),
             Ok(PyCall::Future(_)) => Err(to_pyerr(py, &not_a_list(operation))),
+            Err(e) => Err(to_pyerr(py, &e)),
+        }
+    }
+
+    /// A watcher of live calls (`mikopbx::WatchOptions` by name; nothing is sent yet).
+    fn watch_calls(
+        &self,
+        py: Python<'_>,
+        options: &Bound<'_, PyDict>,
+    ) -> PyResult<NativeCallWatcher> {
+        let watched = serde_json::from_value::<mikopbx::WatchOptions>(to_json(options.as_any())?)
+            .map_err(|e| config(format!("calls.watch: {e}")))
+            .and_then(|options| {
+                let client = self
+                    .client
+                    .read()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .clone();
+                client
+                    .ok_or_else(|| config("this client is closed; create a new one"))?
+                    .calls()
+                    .watch(options)
+            });
+        match watched {
+            Ok(watcher) => Ok(NativeCallWatcher(std::sync::Arc::new(watcher))),
             Err(e) => Err(to_pyerr(py, &e)),
         }
     }

@@ -10,6 +10,7 @@
 //! manifest by `generate.py`.
 
 mod bridge;
+mod calls;
 mod classes;
 mod client;
 mod convert;
@@ -49,6 +50,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<pager::AsyncPager>()?;
     m.add_class::<pager::Pages>()?;
     m.add_class::<pager::AsyncPages>()?;
+    m.add_class::<calls::NativeCallWatcher>()?;
+    m.add_class::<mikopbx::CallEvent>()?;
+    m.add_class::<mikopbx::CallEventType>()?;
     classes::add_records(m)?;
     m.add_function(wrap_pyfunction!(minimal_permissions, m)?)?;
     m.add_function(wrap_pyfunction!(manifest, m)?)?;

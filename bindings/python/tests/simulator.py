@@ -64,7 +64,13 @@ class Simulator:
     def port(self) -> int:
         return int(self.url.rsplit(":", 1)[1])
 
-    def _control(self, path: str, body: Dict[str, Any]) -> None:
+    def place_call(self, **call: Any) -> str:
+        """``POST /_sim/calls`` (``from_``, ``to``, ``answer_after_ms``, ``talk_ms``): its linkedid."""
+        if "from_" in call:
+            call["from"] = call.pop("from_")
+        return str(json.loads(self._control("/_sim/calls", call))["linkedid"])
+
+    def _control(self, path: str, body: Dict[str, Any]) -> bytes:
         context = ssl.create_default_context(cafile=str(self.ca_path))
         request = urllib.request.Request(
             self.url + path,
@@ -73,7 +79,7 @@ class Simulator:
             headers={"Content-Type": "application/json", "X-Sim-Control": self.control_token},
         )
         with urllib.request.urlopen(request, context=context, timeout=10) as response:
-            response.read()
+            return bytes(response.read())
 
     def faults(self, **faults: Any) -> None:
         """``POST /_sim/faults``, e.g. ``faults(status_burst={"status": 503, "count": 3})``."""

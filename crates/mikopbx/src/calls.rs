@@ -81,6 +81,10 @@ impl Client {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[cfg_attr(
+    feature = "python",
+    pyo3::pyclass(eq, eq_int, frozen, module = "mikopbx._native")
+)]
 pub enum CallEventType {
     /// A phone rings: a new leg with a dialled channel and no answer yet.
     Ringing,
@@ -94,9 +98,33 @@ pub enum CallEventType {
     Ended,
 }
 
+impl CallEventType {
+    /// `ringing`, `answered`, `transferred` or `ended` (its JSON form).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CallEventType::Ringing => "ringing",
+            CallEventType::Answered => "answered",
+            CallEventType::Transferred => "transferred",
+            CallEventType::Ended => "ended",
+        }
+    }
+}
+
+crate::api::python_records!(CallEvent {
+    /// `ringing`, `answered`, `transferred` or `ended`.
+    #[getter(r#type)]
+    fn type_(&self) -> &'static str {
+        self.event_type.as_str()
+    }
+});
+
 /// One event of one call leg.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(
+    feature = "python",
+    pyo3::pyclass(get_all, frozen, eq, module = "mikopbx._native")
+)]
 pub struct CallEvent {
     /// What happened.
     #[serde(rename = "type")]

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 from . import _api, _bridge, _errors, _native  # noqa: F401  (_bridge registers the exit hook)
 from ._api import *  # noqa: F403  (the record classes and pagers)
+from ._calls import CallsApi, CallWatch
 from ._client import AsyncClient, Client, ClientOptions, Permissions, RateLimit
+from ._native import CallEvent, CallEventType
 from ._errors import *  # noqa: F403  (the exception tree)
 from ._operations import Operation, Parameter, Returns, minimal_permissions, operations
 
@@ -30,6 +32,10 @@ __all__ = [
     "ClientOptions",
     "Permissions",
     "RateLimit",
+    "CallsApi",
+    "CallWatch",
+    "CallEvent",
+    "CallEventType",
     "minimal_permissions",
     "operations",
     "Operation",

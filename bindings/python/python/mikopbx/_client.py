@@ -27,6 +27,7 @@ from typing import (
 from . import _logging, _native
 from ._native import NativeClient
 from ._api import Access, AsyncResources, NetworkFilter, Resources
+from ._calls import CallsApi
 from ._errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -138,9 +139,13 @@ class _ClientBase:
         client._start(native)
         return client
 
+    #: Live call events: ``calls.watch()`` (not a REST resource, so not in the generated API).
+    calls: CallsApi
+
     def _start(self, native: NativeClient) -> None:
         self._native = native
         self._attach(native)
+        self.calls = CallsApi(native)
 
     def _attach(self, native: NativeClient) -> None:
         raise NotImplementedError  # the generated resource mixin provides it

@@ -725,6 +725,7 @@ class NativeClient:
     @property
     def url(self) -> str: ...
     def close(self) -> None: ...
+    def watch_calls(self, options: Mapping[str, object]) -> NativeCallWatcher: ...
     @overload
     def call(self, operation: Literal["system.ping"], args: _SystemPingArgs) -> None: ...
     @overload
@@ -885,6 +886,42 @@ class NativeClient:
     def pager_async(self, operation: Literal["call_queues.list"], args: _CallQueuesListArgs) -> AsyncPager[CallQueue]: ...
     @overload
     def pager_async(self, operation: Literal["network_filters.list"], args: _NetworkFiltersListArgs) -> AsyncPager[NetworkFilterRecord]: ...
+
+class CallEventType:
+    Ringing: CallEventType
+    Answered: CallEventType
+    Transferred: CallEventType
+    Ended: CallEventType
+
+class CallEvent:
+    """One event of one call leg (see the core's `CallEvent`)."""
+    @property
+    def type(self) -> Literal["ringing", "answered", "transferred", "ended"]: ...
+    event_type: CallEventType
+    sequence: int
+    linkedid: str
+    caller: str
+    caller_name: str
+    called: str
+    called_name: str
+    did: str
+    extension: str
+    src_channel: str
+    dst_channel: str
+    start_local: str
+    started_at_ms: Optional[int]
+    answered_at_ms: Optional[int]
+    ended_at_ms: Optional[int]
+    duration_secs: Optional[int]
+    billsec: Optional[int]
+    disposition: Optional[str]
+    cdr: Optional[CdrRecord]
+
+class NativeCallWatcher:
+    def next_event(self) -> CallEvent: ...
+    def next_event_async(self) -> Awaitable[CallEvent]: ...
+    def checkpoint(self) -> str: ...
+
 
 def minimal_permissions(operations: Sequence[str]) -> Dict[str, Literal["read", "write"]]: ...
 def manifest() -> str: ...

@@ -276,4 +276,33 @@ final class ParityTests: XCTestCase {
         XCTAssertEqual(names.subtracting(methods.keys).sorted(), [], "operations without a Swift method (stale manifest?)")
         XCTAssertEqual(Set(methods.keys).subtracting(names).sorted(), [], "manifest operations the library lacks")
     }
+
+    /// `calls().watch()` as an AsyncSequence, on the simulator's background traffic (every
+    /// 10-second slot has 0–5 calls between extensions 201–250 and outside numbers).
+    func testCallWatcherEventsAreAnAsyncSequence() async throws {
+        let watcher = try sim.client().calls().watch(options: WatchOptions(pollIntervalMs: 200))
+        let seen = try await withThrowingTaskGroup(of: [CallEvent].self) { group in
+            group.addTask {
+                var events: [CallEvent] = []
+                for try await event in watcher.events {
+                    events.append(event)
+                    if events.count == 2 { break }
+                }
+                return events
+            }
+            group.addTask {
+                // A guard against hangs only.
+                try await Task.sleep(nanoseconds: 120_000_000_000)
+                throw NSError(domain: "CallsTest", code: 1, userInfo: [NSLocalizedDescriptionKey: "no call events in 120 s"])
+            }
+            let first = try await group.next() ?? []
+            group.cancelAll()
+            return first
+        }
+        XCTAssertEqual(seen.count, 2)
+        XCTAssertFalse(seen[0].linkedid.isEmpty)
+        XCTAssertLessThan(seen[0].sequence, seen[1].sequence)
+        let checkpoint = await watcher.checkpoint()
+        XCTAssertFalse(checkpoint.isEmpty)
+    }
 }

@@ -13,3 +13,13 @@ fun <T> pagesAsFlow(nextPage: suspend () -> List<T>?): Flow<T> = flow {
         for (item in page) emit(item)
     }
 }
+
+/**
+ * The watcher's call events as a [Flow]: one `nextEvent()` per item, so collecting slowly never
+ * skips an event. A failed poll ends the flow with its [com.mikopbx.sdk.model.MikoPbxException];
+ * nothing is lost by that: collect `events()` again (or `retry` the flow) and the watcher goes on
+ * where it stopped.
+ */
+fun com.mikopbx.sdk.model.CallWatcher.events(): Flow<com.mikopbx.sdk.model.CallEvent> = flow {
+    while (true) emit(nextEvent())
+}

@@ -36,12 +36,16 @@ class Simulator private constructor(
     fun client(key: String = adminKey): Client = builder(key).build()
 
     /** `POST /_sim/faults` with a JSON body, e.g. `{"latency_ms": 2000}`. */
-    fun faults(json: String) = control("/_sim/faults", json)
+    fun faults(json: String) { control("/_sim/faults", json) }
 
     /** `POST /_sim/reset`: clears rate-limit counters and bans. */
-    fun reset() = control("/_sim/reset", "{}")
+    fun reset() { control("/_sim/reset", "{}") }
 
-    private fun control(path: String, json: String) {
+    /** `POST /_sim/calls`: places a call (`{"from": …, "to": …, "answer_after_ms": …}`); its linkedid. */
+    fun placeCall(json: String): String =
+        Regex("\"linkedid\"\\s*:\\s*\"([^\"]+)\"").find(control("/_sim/calls", json))!!.groupValues[1]
+
+    private fun control(path: String, json: String): String {
         val request = HttpRequest.newBuilder(URI.create(url + path))
             .header("X-Sim-Control", controlToken)
             .header("Content-Type", "application/json")
@@ -50,6 +54,7 @@ class Simulator private constructor(
             .build()
         val response = http.send(request, HttpResponse.BodyHandlers.ofString())
         check(response.statusCode() == 200) { "$path -> ${response.statusCode()} ${response.body()}" }
+        return response.body()
     }
 
     private val http: HttpClient by lazy {

@@ -1,0 +1,90 @@
+"""Live call events: ``client.calls.watch()``, an iterator and an async iterator, over the core's watcher (``mikopbx::calls``: it polls
+``pbx-status:getActiveChannels`` within the client's rate budget and diffs the snapshots).
+
+Each event is a :class:`CallEvent` with ``type`` ``"ringing"``, ``"answered"``, ``"transferred"``
+or ``"ended"``, the call's ``linkedid``, the numbers, and on ``ended`` the duration, disposition
+and the CDR row (``cdr``). A failed poll raises from ``next()``; nothing is lost: iterate again
+and the watch goes on where it stopped. ``checkpoint()`` gives the text to pass as
+``resume_from=`` in another process.
+"""
+
+from __future__ import annotations
+
+from typing import Dict, Iterable, Optional
+
+from ._native import CallEvent, NativeCallWatcher, NativeClient
+
+__all__ = ["CallWatch", "CallsApi"]
+
+
+def _ms(seconds: Optional[float]) -> Optional[int]:
+    return None if seconds is None else int(seconds * 1000)
+
+
+def _watcher(
+    native: NativeClient,
+    extensions: Iterable[str],
+    poll_interval: Optional[float],
+    pbx_utc_offset_minutes: Optional[int],
+    cdr_wait: Optional[float],
+    resume_from: Optional[str],
+) -> NativeCallWatcher:
+    options: Dict[str, object] = {
+        "extensions": list(extensions),
+        "poll_interval_ms": _ms(poll_interval),
+        "pbx_utc_offset_minutes": pbx_utc_offset_minutes,
+        "cdr_wait_ms": _ms(cdr_wait),
+        "cdr_retry_ms": None,
+        "resume_from": resume_from,
+    }
+    return native.watch_calls(options)
+
+
+class CallWatch:
+    """The events of one watch: ``for event in watch`` blocks between them (the GIL is released
+    while it waits); ``async for event in watch`` awaits them, and cancelling a wait loses
+    nothing."""
+
+    def __init__(self, native: NativeCallWatcher) -> None:
+        self._native = native
+
+    def __iter__(self) -> CallWatch:
+        return self
+
+    def __next__(self) -> CallEvent:
+        return self._native.next_event()
+
+    def __aiter__(self) -> CallWatch:
+        return self
+
+    async def __anext__(self) -> CallEvent:
+        return await self._native.next_event_async()
+
+    def checkpoint(self) -> str:
+        """Where a new watch (``resume_from=``) continues, after the last event returned."""
+        return self._native.checkpoint()
+
+
+class CallsApi:
+    """``client.calls``, on the blocking and the asyncio client alike: live call events (a key
+    needs read on ``pbx-status`` and ``cdr``)."""
+
+    def __init__(self, native: NativeClient) -> None:
+        self._native = native
+
+    def watch(
+        self,
+        *,
+        extensions: Iterable[str] = (),
+        poll_interval: Optional[float] = None,
+        pbx_utc_offset_minutes: Optional[int] = None,
+        cdr_wait: Optional[float] = None,
+        resume_from: Optional[str] = None,
+    ) -> CallWatch:
+        """Watch calls (of ``extensions`` only, when given). ``poll_interval`` and ``cdr_wait`` are
+        seconds (defaults 3 and 30); ``pbx_utc_offset_minutes`` is the PBX's offset from UTC
+        (its timestamps are naive local time); ``resume_from`` is a ``checkpoint()``. Nothing is
+        sent until the first event is asked for."""
+        return CallWatch(
+            _watcher(self._native, extensions, poll_interval, pbx_utc_offset_minutes, cdr_wait, resume_from)
+        )
