@@ -95,6 +95,11 @@
 //! * Delete conflicts list approximate record names (no web-interface links).
 //! * `SIGTERM` / `SIGINT` end the program within about 2 s, open connections or not.
 
+// `mikopbx_sim::…` paths inside the crate too, so `test_support` reads the same in the crate's
+// own tests and in `tests/`.
+#[cfg(test)]
+extern crate self as mikopbx_sim;
+
 mod app;
 mod auth;
 mod calls;
@@ -113,6 +118,8 @@ mod seed;
 mod server;
 mod sim;
 mod state;
+#[cfg(test)]
+mod test_support;
 mod tls;
 mod util;
 
