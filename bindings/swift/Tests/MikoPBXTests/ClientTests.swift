@@ -261,21 +261,6 @@ final class ClientTests: XCTestCase {
         XCTAssertEqual(error?.kind(), .rateLimited, String(describing: error))
         XCTAssertEqual(error?.status(), 429)
     }
-}
-
-/// Every operation of the core's table has its Swift method, named as the operation
-/// (`extensions.get_for_select` → `client.extensions().getForSelect`). `operationMethods` is
-/// generated from crates/mikopbx/manifest.json and compiles only if every method exists.
-final class ParityTests: XCTestCase {
-    func testEveryOperationHasItsMethod() throws {
-        // Building a client sends nothing.
-        let client = try ClientBuilder(baseUrl: "https://127.0.0.1:9").build()
-        let methods = operationMethods(client)
-        let names = Set(operationNames())
-        XCTAssertGreaterThanOrEqual(names.count, 20)
-        XCTAssertEqual(names.subtracting(methods.keys).sorted(), [], "operations without a Swift method (stale manifest?)")
-        XCTAssertEqual(Set(methods.keys).subtracting(names).sorted(), [], "manifest operations the library lacks")
-    }
 
     /// `calls().watch()` as an AsyncSequence, on the simulator's background traffic (every
     /// 10-second slot has 0–5 calls between extensions 201–250 and outside numbers).
@@ -304,5 +289,20 @@ final class ParityTests: XCTestCase {
         XCTAssertLessThan(seen[0].sequence, seen[1].sequence)
         let checkpoint = await watcher.checkpoint()
         XCTAssertFalse(checkpoint.isEmpty)
+    }
+}
+
+/// Every operation of the core's table has its Swift method, named as the operation
+/// (`extensions.get_for_select` → `client.extensions().getForSelect`). `operationMethods` is
+/// generated from crates/mikopbx/manifest.json and compiles only if every method exists.
+final class ParityTests: XCTestCase {
+    func testEveryOperationHasItsMethod() throws {
+        // Building a client sends nothing.
+        let client = try ClientBuilder(baseUrl: "https://127.0.0.1:9").build()
+        let methods = operationMethods(client)
+        let names = Set(operationNames())
+        XCTAssertGreaterThanOrEqual(names.count, 20)
+        XCTAssertEqual(names.subtracting(methods.keys).sorted(), [], "operations without a Swift method (stale manifest?)")
+        XCTAssertEqual(Set(methods.keys).subtracting(names).sorted(), [], "manifest operations the library lacks")
     }
 }
