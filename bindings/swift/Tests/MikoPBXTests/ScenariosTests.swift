@@ -179,16 +179,25 @@ final class ScenariosTests: XCTestCase {
         case let (x as [String: Any], y as [String: Any]):
             return x.count == y.count && x.allSatisfy { k, v in y[k].map { same(v, $0) } ?? false }
         case let (x as [Any], y as [Any]): return x.count == y.count && zip(x, y).allSatisfy { same($0, $1) }
-        default: return "\(a)" == "\(b)"
+        default: return text(a) == text(b)
         }
+    }
+
+    /// A JSON scalar as text, as the other runners write it: Foundation on Linux reads JSON
+    /// booleans as `NSNumber`s that print as `0`/`1`, so they are told apart by their type code.
+    private func text(_ value: Any) -> String {
+        if let number = value as? NSNumber, String(cString: number.objCType) == "c" {
+            return number.boolValue ? "true" : "false"
+        }
+        return "\(value)"
     }
 
     /// Fields of a JSON object, compared as text.
     private func checkFields(_ value: Any, _ fields: [String: Any]) throws {
         guard let object = value as? [String: Any] else { throw Mismatch(description: "not an object: \(value)") }
         for (name, want) in fields {
-            let got = object[name].map { "\($0)" }
-            try check(got == "\(want)", "field \(name): want \(want), got \(got ?? "nil") in \(object)")
+            let got = object[name].map(text)
+            try check(got == text(want), "field \(name): want \(want), got \(got ?? "nil") in \(object)")
         }
     }
 
