@@ -58,6 +58,11 @@ UNASYNC = [
 ]
 
 
+# Handles with hand-written methods beside the generated ones (features that are not one REST
+# operation): the generated class derives from this base of `_recordings.py`.
+HAND_WRITTEN_BASES = {"cdr": "AsyncCdrRecordings"}
+
+
 class Manifest:
     def __init__(self, data: Json) -> None:
         self.operations: List[Json] = data["operations"]
@@ -313,7 +318,9 @@ def render_async_section(m: Manifest, docs: List[str]) -> str:
             f"``client.{handle}`` of ``AsyncClient``: the ``{', '.join(resources)}`` operations."
             f"\n\n{summary}"
         )
-        out += [f"class Async{camel(handle)}Api:", *docstring(class_doc, "    "), ""]
+        base = HAND_WRITTEN_BASES.get(handle)
+        out += [f"class Async{camel(handle)}Api{f'({base})' if base else ''}:",
+                *docstring(class_doc, "    "), ""]
         out += ['    __slots__ = ("_native",)', ""]
         out += ["    def __init__(self, native: NativeClient) -> None:", "        self._native = native"]
         for op in ops:
@@ -371,7 +378,10 @@ def render_api(m: Manifest) -> str:
                                              "Sequence", "TypedDict", "Union"])
         + "\nfrom ._native import (\n"
         + "".join(f"    {name},\n" for name in native)
-        + ")\n\n__all__ = [\n"
+        + ")\n"
+        + "".join(f"from ._recordings import {base}, {base.removeprefix('Async')}\n"
+                  for base in sorted(set(HAND_WRITTEN_BASES.values())))
+        + "\n__all__ = [\n"
         + "".join(f'    "{name}",\n' for name in sorted(exported))
         + "]\n\n"
         + alias_text
@@ -463,6 +473,35 @@ class NativeCallWatcher:
     def next_event(self) -> CallEvent: ...
     def next_event_async(self) -> Awaitable[CallEvent]: ...
     def checkpoint(self) -> str: ...
+'''
+
+# Recordings (`mikopbx::recordings`): a handle over a token URL, not an operation of the table.
+NATIVE_RECORDINGS = '''
+class RecordingInfo:
+    """What the PBX said of a recording it sent (see the core's `RecordingInfo`)."""
+    content_type: str
+    size: int
+    filename: str
+    duration_seconds: Optional[float]
+
+# `bytes` is also a method name below: the type under another name.
+_Bytes = bytes
+
+class NativeRecording:
+    @property
+    def record_id(self) -> int: ...
+    def save(self, path: str) -> RecordingInfo: ...
+    def save_async(self, path: str) -> Awaitable[RecordingInfo]: ...
+    def bytes(self) -> _Bytes: ...
+    def bytes_async(self) -> Awaitable[_Bytes]: ...
+    def open(self) -> NativeRecordingStream: ...
+    def open_async(self) -> Awaitable[NativeRecordingStream]: ...
+
+class NativeRecordingStream:
+    @property
+    def info(self) -> RecordingInfo: ...
+    def next_chunk(self) -> Optional[_Bytes]: ...
+    def next_chunk_async(self) -> Awaitable[Optional[_Bytes]]: ...
 '''
 
 NATIVE_FUNCTIONS = '''
@@ -561,11 +600,14 @@ def render_stubs(m: Manifest) -> str:
     out += ["    @staticmethod", "    def from_env(options: Mapping[str, object]) -> NativeClient: ..."]
     out += ["    @property", "    def url(self) -> str: ...", "    def close(self) -> None: ..."]
     out += ["    def watch_calls(self, options: Mapping[str, object]) -> NativeCallWatcher: ..."]
+    out += ["    def recording(self, record: CdrRecord, format: str, wait_ms: Optional[int])"
+            " -> NativeRecording: ..."]
     out += render_overloads("call", calls, lambda op: returns(op, m))
     out += render_overloads("call_async", calls, lambda op: f"Awaitable[{returns(op, m)}]")
     out += render_overloads("pager", pagers, lambda op: returns(op, m, pager="Pager"))
     out += render_overloads("pager_async", pagers, lambda op: returns(op, m))
     out.append(NATIVE_CALLS)
+    out.append(NATIVE_RECORDINGS)
     out.append(NATIVE_FUNCTIONS)
     return "\n".join(out).rstrip() + "\n"
 

@@ -19,6 +19,7 @@ use crate::convert::to_json;
 use crate::errors::{Built, Reply, to_pyerr};
 use crate::logging;
 use crate::pager::{AsyncPager, Pager};
+use crate::recordings::NativeRecording;
 use crate::runtime::{self, InFlight, Interrupted};
 
 fn config(detail: impl Into<String>) -> Error {
@@ -198,6 +199,37 @@ impl NativeClient {
             });
         match watched {
             Ok(watcher) => Ok(NativeCallWatcher(std::sync::Arc::new(watcher))),
+            Err(e) => Err(to_pyerr(py, &e)),
+        }
+    }
+
+    /// The recording of a CDR record (`format` by name, `wait_ms` the bound on waiting for the
+    /// PBX to publish it; nothing is sent yet).
+    #[pyo3(signature = (record, format, wait_ms))]
+    fn recording(
+        &self,
+        py: Python<'_>,
+        record: &Bound<'_, mikopbx::CdrRecord>,
+        format: &str,
+        wait_ms: Option<u64>,
+    ) -> PyResult<NativeRecording> {
+        let made = mikopbx::RecordingFormat::parse(format).and_then(|format| {
+            let client = self
+                .client
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone();
+            let options = mikopbx::RecordingOptions {
+                format: Some(format),
+                wait_ms,
+            };
+            Ok(client
+                .ok_or_else(|| config("this client is closed; create a new one"))?
+                .cdr()
+                .recording_with(record.get(), options))
+        });
+        match made {
+            Ok(recording) => Ok(NativeRecording(recording)),
             Err(e) => Err(to_pyerr(py, &e)),
         }
     }

@@ -17,6 +17,7 @@ mod convert;
 mod errors;
 mod logging;
 mod pager;
+mod recordings;
 mod runtime;
 
 use mikopbx::Permissions;
@@ -53,6 +54,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<calls::NativeCallWatcher>()?;
     m.add_class::<mikopbx::CallEvent>()?;
     m.add_class::<mikopbx::CallEventType>()?;
+    m.add_class::<recordings::NativeRecording>()?;
+    m.add_class::<recordings::NativeRecordingStream>()?;
+    m.add_class::<mikopbx::RecordingInfo>()?;
     classes::add_records(m)?;
     m.add_function(wrap_pyfunction!(minimal_permissions, m)?)?;
     m.add_function(wrap_pyfunction!(manifest, m)?)?;

@@ -70,6 +70,10 @@ class Simulator:
             call["from"] = call.pop("from_")
         return str(json.loads(self._control("/_sim/calls", call))["linkedid"])
 
+    def advance(self, ms: int) -> None:
+        """``POST /_sim/clock``: moves the simulator's clock (calls, recordings) forward."""
+        self._control("/_sim/clock", {"advance_ms": ms})
+
     def _control(self, path: str, body: Dict[str, Any]) -> bytes:
         context = ssl.create_default_context(cafile=str(self.ca_path))
         request = urllib.request.Request(

@@ -74,8 +74,9 @@ def test_operation_is_a_method_with_the_manifest_parameters(
 
 @pytest.mark.parametrize("client_class", CLIENTS, ids=lambda c: c.__name__)
 def test_nothing_beyond_the_core(client_class: Type[Any]) -> None:
-    # The core's features that are not REST operations of the table (`mikopbx::calls`).
-    expected: Dict[str, set[str]] = {"calls": {"watch"}}
+    # The core's features that are not REST operations of the table (`mikopbx::calls`,
+    # `mikopbx::recordings`).
+    expected: Dict[str, set[str]] = {"calls": {"watch"}, "cdr": {"recording"}}
     for op in OPERATIONS:
         expected.setdefault(op["handle"], set()).add(op["method_name"])
     actual = {
@@ -109,15 +110,17 @@ def test_record_classes_have_the_manifest_fields(name: str) -> None:
 
 
 def test_the_hand_written_call_stubs_match_the_core() -> None:
-    # `mikopbx::calls` is not in the manifest, so generate.py states its stubs by hand
-    # (NATIVE_CALLS): this keeps them equal to the core's classes.
+    # `mikopbx::calls` and `mikopbx::recordings` are not in the manifest, so generate.py states
+    # their stubs by hand (NATIVE_CALLS, NATIVE_RECORDINGS): this keeps them equal to the core's
+    # classes.
     import ast
     from pathlib import Path
 
     from mikopbx import _native
 
     tree = ast.parse((Path(_native.__file__).parent / "_native.pyi").read_text())
-    for name in ("CallEvent", "NativeCallWatcher"):
+    for name in ("CallEvent", "NativeCallWatcher", "RecordingInfo", "NativeRecording",
+                 "NativeRecordingStream"):
         stub = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == name)
         declared = {
             n.target.id if isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name) else getattr(n, "name", "")

@@ -4,64 +4,14 @@
 //! per resource whether the key can read (probed, reads only) or write (judged from the key's own
 //! record when it can be read, otherwise "unknown"), with the network filter. Never writes.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::Args;
-use mikopbx::{Access, ApiKey, ClientBuilder, ErrorKind, Permissions, Resource};
+use mikopbx::{Access, ErrorKind, Permissions, Resource};
 
-/// Flags override the `MIKOPBX_*` variables.
-#[derive(Args, Debug, Clone)]
-pub struct DoctorArgs {
-    /// PBX URL (default: MIKOPBX_URL).
-    #[arg(long)]
-    url: Option<String>,
-    /// File holding the API key (default: MIKOPBX_API_KEY; a key is never taken on the command line).
-    #[arg(long)]
-    api_key_file: Option<PathBuf>,
-    /// Extra CA or certificate to trust, PEM or DER (default: MIKOPBX_CA_CERT).
-    #[arg(long)]
-    ca_cert: Option<PathBuf>,
-    /// SHA-256 pin of the server certificate (default: MIKOPBX_CERT_SHA256).
-    #[arg(long)]
-    cert_sha256: Option<String>,
-    /// Local address to connect from.
-    #[arg(long)]
-    bind: Option<std::net::IpAddr>,
-}
+use crate::connect::ConnectArgs;
 
-fn builder(args: &DoctorArgs) -> Result<ClientBuilder, String> {
-    // The variables are read by the SDK itself (`ClientBuilder::from_env`); flags add to them.
-    let mut b = match &args.url {
-        Some(url) => {
-            let mut b = ClientBuilder::new(url.clone());
-            if let Ok(k) = std::env::var("MIKOPBX_API_KEY")
-                && !k.trim().is_empty()
-            {
-                b = b.api_key(ApiKey::new(k));
-            }
-            b
-        }
-        None => ClientBuilder::from_env().map_err(|e| e.to_string())?,
-    };
-    if let Some(p) = &args.api_key_file {
-        let k =
-            std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
-        b = b.api_key(ApiKey::new(k));
-    }
-    if let Some(path) = &args.ca_cert {
-        let bytes =
-            std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        b = b.trust_certificate(bytes).map_err(|e| e.to_string())?;
-    }
-    if let Some(pin) = args.cert_sha256.as_ref().filter(|p| !p.trim().is_empty()) {
-        b = b.pin_certificate_sha256(pin).map_err(|e| e.to_string())?;
-    }
-    if let Some(ip) = args.bind {
-        b = b.local_address(ip);
-    }
-    Ok(b.max_retries(0).timeout(std::time::Duration::from_secs(15)))
-}
+/// `doctor` takes the connection flags only.
+pub type DoctorArgs = ConnectArgs;
 
 fn ok(s: &str) {
     println!("  ok    {s}");
@@ -75,7 +25,11 @@ fn info(s: &str) {
 
 pub async fn run(args: DoctorArgs) -> ExitCode {
     println!("mikopbx doctor");
-    let b = match builder(&args) {
+    // One attempt and a short timeout: the doctor reports what happens, it does not insist.
+    let b = match args
+        .builder()
+        .map(|b| b.max_retries(0).timeout(std::time::Duration::from_secs(15)))
+    {
         Ok(b) => b,
         Err(e) => {
             bad(&e);

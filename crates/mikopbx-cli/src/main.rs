@@ -6,9 +6,14 @@
 //! - `mikopbx sim`: the simulator, with the same flags as `mikopbx-sim`.
 //! - `mikopbx operations`: which permission each SDK call needs; `mikopbx minimal OP…`: the
 //!   `allowed_paths` an integration needs.
+//! - `mikopbx calls watch`: live call events; `mikopbx recordings download`: a period's
+//!   recordings into a directory, resumable.
 
+mod calls;
+mod connect;
 mod demo;
 mod doctor;
+mod recordings;
 mod sim;
 
 use std::process::ExitCode;
@@ -19,7 +24,7 @@ use clap::{Parser, Subcommand};
 #[command(
     name = "mikopbx",
     version,
-    about = "MikoPBX SDK tools: demo, doctor, simulator"
+    about = "MikoPBX SDK tools: demo, doctor, calls, recordings, simulator"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -32,6 +37,12 @@ enum Command {
     Demo,
     /// Check that this machine can use a PBX with a key (MIKOPBX_* variables or flags).
     Doctor(doctor::DoctorArgs),
+    /// Live calls: `calls watch` prints call events as they happen.
+    #[command(subcommand)]
+    Calls(calls::CallsCommand),
+    /// Call recordings: `recordings download` saves a period's recordings, resumably.
+    #[command(subcommand)]
+    Recordings(recordings::RecordingsCommand),
     /// Run the MikoPBX simulator (same flags as `mikopbx-sim`).
     Sim(sim::SimArgs),
     /// Print which permission every SDK operation needs (Markdown table), or with `--json` the
@@ -66,6 +77,8 @@ async fn main() -> ExitCode {
     match cli.command {
         Command::Demo => demo::run().await,
         Command::Doctor(args) => doctor::run(args).await,
+        Command::Calls(command) => calls::run(command).await,
+        Command::Recordings(command) => recordings::run(command).await,
         Command::Sim(args) => sim::run(args).await,
         Command::Operations { json: false } => {
             print!("{}", mikopbx::operations::markdown_table());

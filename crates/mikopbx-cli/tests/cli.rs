@@ -187,3 +187,173 @@ async fn doctor_reports_and_fails_when_unusable() {
     assert!(out.contains("a remote address"), "{out}");
     assert!(out.contains("Extensions") && out.contains("no"), "{out}");
 }
+
+/// `mikopbx <args>` against `sim`, configured through the MIKOPBX_* variables (admin key).
+fn against(sim: &mikopbx_sim::RunningSimulator, ca: &std::path::Path, args: &[&str]) -> Command {
+    let mut c = mikopbx();
+    c.args(args)
+        .env("MIKOPBX_URL", sim.url())
+        .env("MIKOPBX_API_KEY", sim.admin_key())
+        .env("MIKOPBX_CA_CERT", ca)
+        .env_remove("MIKOPBX_CERT_SHA256");
+    c
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recordings_download_saves_each_recording_once_and_resumes() {
+    let sim = Simulator::builder()
+        .cdr_records(3000)
+        .start()
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, sim.ca_pem()).unwrap();
+    let out = dir.path().join("recordings");
+    let today = chrono::Local::now().date_naive();
+    let from = (today - chrono::Days::new(3))
+        .format("%Y-%m-%d")
+        .to_string();
+    let to = (today + chrono::Days::new(1))
+        .format("%Y-%m-%d")
+        .to_string();
+
+    // What the SDK says the window holds.
+    let client = Client::builder(sim.url())
+        .api_key(ApiKey::new(sim.admin_key()))
+        .trust_certificate_pem(sim.ca_pem())
+        .unwrap()
+        .build()
+        .unwrap();
+    let recorded: Vec<i64> = client
+        .cdr()
+        .list(mikopbx::CdrQuery {
+            date_from: Some(from.clone()),
+            date_to: Some(to.clone()),
+            ..Default::default()
+        })
+        .collect_all()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.has_recording)
+        .map(|r| r.id)
+        .collect();
+    assert!(
+        recorded.len() >= 3,
+        "the window has recordings: {recorded:?}"
+    );
+
+    let args = [
+        "recordings",
+        "download",
+        "--from",
+        &from,
+        "--to",
+        &to,
+        "--out",
+        out.to_str().unwrap(),
+        "--json",
+    ];
+    let mut cmd = against(&sim, &ca, &args);
+    let (code, text) = tokio::task::spawn_blocking(move || run(&mut cmd))
+        .await
+        .unwrap();
+    assert_eq!(code, 0, "{text}");
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON lines"))
+        .collect();
+    let summary = lines.last().unwrap();
+    assert_eq!(summary["saved"], recorded.len(), "{text}");
+    assert_eq!(summary["skipped"], 0);
+    for id in &recorded {
+        let bytes = std::fs::read(out.join(format!("cdr-{id}.mp3"))).expect("saved");
+        assert_eq!(&bytes[..2], &[0xFF, 0xFB], "cdr-{id}.mp3 is MPEG audio");
+    }
+    assert!(
+        !text.contains(sim.admin_key()) && !text.contains("token="),
+        "{text}"
+    );
+
+    // Interrupted: one file missing and a half-written `.part` left behind. The next run saves
+    // exactly that one and skips the others.
+    let lost = recorded[1];
+    std::fs::remove_file(out.join(format!("cdr-{lost}.mp3"))).unwrap();
+    std::fs::write(out.join(format!("cdr-{lost}.mp3.part")), b"half").unwrap();
+    let mut cmd = against(&sim, &ca, &args);
+    let (code, text) = tokio::task::spawn_blocking(move || run(&mut cmd))
+        .await
+        .unwrap();
+    assert_eq!(code, 0, "{text}");
+    let summary: serde_json::Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
+    assert_eq!(summary["saved"], 1, "{text}");
+    assert_eq!(summary["skipped"], recorded.len() - 1);
+    assert!(text.contains(&format!("\"id\":{lost}")), "{text}");
+    assert!(!out.join(format!("cdr-{lost}.mp3.part")).exists());
+
+    // A bad format is refused before anything is sent.
+    let mut cmd = against(
+        &sim,
+        &ca,
+        &[
+            "recordings",
+            "download",
+            "--from",
+            &from,
+            "--to",
+            &to,
+            "--out",
+            out.to_str().unwrap(),
+            "--format",
+            "flac",
+        ],
+    );
+    let (code, text) = tokio::task::spawn_blocking(move || run(&mut cmd))
+        .await
+        .unwrap();
+    assert_eq!(code, 1);
+    assert!(text.contains("original, webm, mp3, wav, ogg"), "{text}");
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_watch_prints_json_lines() {
+    // The simulator's background traffic: calls between 201-250 and outside numbers.
+    let sim = Simulator::builder().cdr_records(500).start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, sim.ca_pem()).unwrap();
+    let mut cmd = against(
+        &sim,
+        &ca,
+        &[
+            "calls",
+            "watch",
+            "--json",
+            "--count",
+            "2",
+            "--poll-ms",
+            "200",
+        ],
+    );
+    let watched = tokio::task::spawn_blocking(move || run(&mut cmd));
+    let (code, text) = tokio::time::timeout(std::time::Duration::from_secs(120), watched)
+        .await
+        .expect("two events within 120 s")
+        .unwrap();
+    assert_eq!(code, 0, "{text}");
+    let events: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON lines"))
+        .collect();
+    assert_eq!(events.len(), 2, "{text}");
+    for e in &events {
+        assert!(
+            ["ringing", "answered", "transferred", "ended"].contains(&e["type"].as_str().unwrap()),
+            "{e}"
+        );
+        assert!(!e["linkedid"].as_str().unwrap().is_empty());
+    }
+    sim.shutdown().await;
+}

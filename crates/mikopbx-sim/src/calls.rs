@@ -40,6 +40,11 @@ pub(crate) const PLACED_ID_BASE: u64 = 1_000_000_000;
 pub(crate) const CDR_LAG: f64 = 1.0;
 /// How long an unanswered call rings unless `ring_ms` says otherwise.
 const DEFAULT_RING_MS: u64 = 20_000;
+/// Simulated seconds between the permanent CDR row and its recording being published:
+/// `WorkerWav2Webm` converts in a loop every 5 s (`src/Core/Workers/WorkerWav2Webm.php:65-70`),
+/// and until the `.webm` exists the list shows `recordingfile`, `playback_url` and
+/// `download_url` empty (`src/PBXCoreREST/Lib/Cdr/DataStructure.php:83-124`).
+pub(crate) const CONVERT_LAG: f64 = 5.0;
 /// `cdr_playback_token:<t>` lives 3600 s, reset on every use.
 const TOKEN_TTL: f64 = 3600.0;
 /// The simulator's trunk (also used by the generated history).
@@ -213,15 +218,17 @@ impl PlacedCall {
         self.answered.map_or(0, |a| whole(self.ended) - whole(a))
     }
 
-    /// The permanent CDR row, with `token` in the recording URLs when there is a recording.
+    /// The permanent CDR row, with `token` in the recording URLs when the recording is
+    /// published (a token is minted only then, see [`CallBook::mint`]); before that, the
+    /// recording's fields are all empty, as the server shows a file that does not exist yet.
     pub(crate) fn cdr_row(&self, names: &dyn Fn(&str) -> String, token: Option<&str>) -> CdrRow {
-        let answered = self.answered.is_some();
         let url = |kind: &str| {
             token.map_or(String::new(), |t| {
                 format!("/pbxcore/api/v3/cdr:{kind}?token={t}")
             })
         };
-        let recording = if answered {
+        let answered = self.answered.is_some();
+        let recording = if token.is_some() {
             let hour = datetime(whole(self.placed)).replace(['-', ' '], "/");
             format!(
                 "/storage/usbdisk1/mikopbx/astspool/monitor/{}/{}.mp3",
@@ -271,10 +278,7 @@ impl PlacedCall {
     /// The recording's file name as `download` offers it
     /// (`call_<src>_to_<dst>_<Y-m-d_H-i-s>.<ext>`, `DownloadRecordAction.php:190-207`).
     pub(crate) fn download_name(&self, ext: &str) -> String {
-        let when = datetime(whole(self.placed))
-            .replace(' ', "_")
-            .replace(':', "-");
-        format!("call_{}_to_{}_{when}.{ext}", self.from, self.to)
+        download_name(&self.from, &self.to, whole(self.placed), ext)
     }
 
     /// Talk time in milliseconds (the recording's length).
@@ -346,9 +350,13 @@ impl CallBook {
             .find(|c| c.linkedid == linkedid && c.in_cdr(now))
     }
 
-    /// Mints a playback/download token for an answered call (one per list call, as the server).
+    /// Mints a playback/download token for an answered call whose recording is published (one
+    /// per list call, as the server).
     pub(crate) fn mint(&mut self, call: &PlacedCall, token: String, now: f64) -> Option<String> {
         call.answered?;
+        if now < call.ended + CDR_LAG + CONVERT_LAG {
+            return None;
+        }
         self.tokens
             .insert(token.clone(), (call.seq, now + TOKEN_TTL));
         Some(token)
@@ -364,6 +372,13 @@ impl CallBook {
         let seq = *seq;
         self.calls.iter().find(|c| c.seq == seq).cloned()
     }
+}
+
+/// `call_<src>_to_<dst>_<Y-m-d_H-i-s>.<ext>`, the name `download` offers
+/// (`DownloadRecordAction.php:190-207`).
+pub(crate) fn download_name(src: &str, dst: &str, start: i64, ext: &str) -> String {
+    let when = datetime(start).replace(' ', "_").replace(':', "-");
+    format!("call_{src}_to_{dst}_{when}.{ext}")
 }
 
 /// A silent MPEG-1 Layer III stream of `ms` milliseconds: 32 kbit/s, 32 kHz, mono, 144-byte
@@ -457,11 +472,16 @@ mod tests {
         assert_eq!((row.duration, row.billsec), (3, 2));
         assert_eq!(row.playback_url, "/pbxcore/api/v3/cdr:playback?token=ab");
         assert_eq!(rec.talk_ms(), 2500);
-        let token = book.mint(&rec, "t".into(), t0).unwrap();
-        assert!(book.redeem(&token, t0 + TOKEN_TTL - 1.0).is_some());
+        // While WorkerWav2Webm converts, the row is there but the recording is not.
+        let written = t0 + 3.3 + CDR_LAG;
+        assert!(book.mint(&rec, "t".into(), written).is_none());
+        assert_eq!(rec.cdr_row(&names, None).recordingfile, "");
+        let t1 = written + CONVERT_LAG;
+        let token = book.mint(&rec, "t".into(), t1).unwrap();
+        assert!(book.redeem(&token, t1 + TOKEN_TTL - 1.0).is_some());
         // Sliding: the use above extended it.
-        assert!(book.redeem(&token, t0 + TOKEN_TTL + 1.0).is_some());
-        assert!(book.redeem(&token, t0 + 3.0 * TOKEN_TTL).is_none());
+        assert!(book.redeem(&token, t1 + TOKEN_TTL + 1.0).is_some());
+        assert!(book.redeem(&token, t1 + 3.0 * TOKEN_TTL).is_none());
     }
 
     #[test]

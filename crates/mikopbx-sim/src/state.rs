@@ -152,6 +152,10 @@ pub(crate) struct Store {
     /// `datetime 1767225600 Europe/Berlin`), in order, for tests to see in `state.json`.
     #[serde(default)]
     pub(crate) system_actions: Vec<String>,
+    /// Requests to the legacy, unauthenticated `cdr:playback|download?view=<path>` (which the
+    /// SDK must never make), for tests to see in `state.json`.
+    #[serde(default)]
+    pub(crate) legacy_view_requests: u64,
     /// PbxSettings `WEB_ADMIN_LANGUAGE` (empty: the server's default, `en`).
     #[serde(default)]
     pub(crate) web_admin_language: String,

@@ -133,6 +133,14 @@ async fn a_placed_call_rings_talks_ends_and_leaves_a_record_and_a_recording() {
     assert!(row["billsec"].as_i64().unwrap() >= 2, "{row}");
     assert!(row["duration"].as_i64().unwrap() >= 602, "{row}");
     assert_eq!(flat["pagination"]["lastId"], row["id"]);
+    // The recording is published once WorkerWav2Webm has converted it: until then its three
+    // fields are empty.
+    for field in ["recordingfile", "playback_url", "download_url"] {
+        assert_eq!(row[field], "", "{field} while converting: {row}");
+    }
+    advance(&sim, 5000).await;
+    let flat = cdr(&sim, &linkedid, false).await;
+    let row = &flat["records"][0];
     assert!(row["recordingfile"].as_str().unwrap().ends_with(".mp3"));
     let playback = row["playback_url"].as_str().unwrap().to_string();
     let token = playback.rsplit('=').next().unwrap();
@@ -246,6 +254,26 @@ async fn an_unanswered_call_ends_without_a_recording_and_bad_requests_are_refuse
     ] {
         assert_eq!(control(&sim, "calls", bad.clone()).await.0, 400, "{bad}");
     }
+    // The recording routes without a token, and the legacy `view=` path (public, serving any
+    // file of the monitor directory on a real PBX): answered as the server does, and counted.
+    let c = client(&sim, REMOTE);
+    let route = format!("{}/pbxcore/api/v3/cdr:download", sim.url());
+    let (status, text) = send(c.get(&route)).await;
+    assert_eq!(status, 400, "{text}");
+    assert!(
+        text.contains("Either token or view parameter must be provided"),
+        "{text}"
+    );
+    let (status, text) = send(c.get(format!("{route}?token={}", "0".repeat(32)))).await;
+    assert_eq!(status, 403);
+    assert!(text.contains("Invalid or expired playback token"), "{text}");
+    let view = format!("{route}?view=/storage/usbdisk1/mikopbx/astspool/monitor/x.mp3");
+    assert_eq!(send(c.get(&view)).await.0, 404);
+    let state: Value =
+        serde_json::from_slice(&std::fs::read(sim.state_dir().join("state.json")).unwrap())
+            .unwrap();
+    assert_eq!(state["legacy_view_requests"], 1);
+
     // The control rule: without the token it is the server's ordinary 404.
     let url = format!("{}/_sim/calls", sim.url());
     let body = json!({"from": "1", "to": "2"});

@@ -63,8 +63,32 @@ pub(crate) struct Reply {
     pub envelope: Envelope,
 }
 
+/// A raw (non-JSON) answer: audio, files. The status was 2xx; the body is still to be read,
+/// chunk by chunk, by the caller.
+pub(crate) struct RawReply {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub response: reqwest::Response,
+}
+
+/// How a request is sent and its answer read.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// The JSON envelope, read whole.
+    Json,
+    /// A raw answer to a public URL: sent without the API key (the URL's token is the
+    /// credential, and the key has no business travelling where it is not needed); a 2xx body is
+    /// handed over unread, anything else is read and classified like a JSON answer.
+    PublicRaw,
+}
+
+enum Answer {
+    Json(Reply),
+    Raw(RawReply),
+}
+
 enum Attempt {
-    Done(Reply),
+    Done(Answer),
     Fail {
         error: Error,
         retryable: bool,
@@ -324,16 +348,19 @@ impl Client {
         }
         self.check_permission(op, id)?;
         let path = op.path(id);
-        let deadline = Instant::now() + self.inner.timeout;
-        let result =
-            tokio::time::timeout_at(deadline, self.attempts(op, &path, query, body, deadline))
-                .await
-                .unwrap_or_else(|_| {
-                    Err(Error::Timeout {
-                        operation: None,
-                        after: self.inner.timeout,
-                    })
-                });
+        let result = self
+            .attempts_within_timeout(op, &path, query, body, &[], Mode::Json)
+            .await
+            .and_then(|answer| match answer {
+                Answer::Json(reply) => Ok(reply),
+                // Not reachable (only PublicRaw hands bodies over unread); never a panic.
+                Answer::Raw(raw) => Err(Error::Decode {
+                    operation: None,
+                    status: Some(raw.status),
+                    detail: "the answer was not read".into(),
+                    excerpt: String::new(),
+                }),
+            });
         match result {
             Err(Error::Unauthorized { .. }) if diagnose && self.inner.diagnose => {
                 let diagnosed = Box::pin(crate::diagnose::diagnose_401(self, op, &path)).await;
@@ -343,20 +370,82 @@ impl Client {
         }
     }
 
+    /// Runs a public operation whose answer is raw bytes (a recording): governor, send without
+    /// the key, retry, error mapping as for every call; a 2xx answer is returned with its body
+    /// unread. The client's timeout covers the wait for the answer's headers; reading the body
+    /// is the caller's (with its own stall timeout, since a recording can take long to stream).
+    pub(crate) async fn call_public_raw(
+        &self,
+        op: &'static OperationSpec,
+        query: &[(String, String)],
+        headers: &[(reqwest::header::HeaderName, String)],
+    ) -> Result<RawReply, Error> {
+        debug_assert!(op.public, "raw requests are sent without the key");
+        let path = op.path(None);
+        match self
+            .attempts_within_timeout(op, &path, query, None, headers, Mode::PublicRaw)
+            .await
+        {
+            Ok(Answer::Raw(raw)) => Ok(raw),
+            Ok(Answer::Json(reply)) => Err(Error::Decode {
+                operation: Some(op.name.into()),
+                status: Some(reply.status),
+                detail: "expected audio, the PBX answered with a JSON envelope".into(),
+                excerpt: String::new(),
+            }),
+            Err(e) => Err(e.with_operation(op.name)),
+        }
+    }
+
+    /// The attempts of one request, bounded by the client's timeout.
+    async fn attempts_within_timeout(
+        &self,
+        op: &'static OperationSpec,
+        path: &str,
+        query: &[(String, String)],
+        body: Option<&Value>,
+        headers: &[(reqwest::header::HeaderName, String)],
+        mode: Mode,
+    ) -> Result<Answer, Error> {
+        let deadline = Instant::now() + self.inner.timeout;
+        tokio::time::timeout_at(
+            deadline,
+            self.attempts(op, path, query, body, headers, mode, deadline),
+        )
+        .await
+        .unwrap_or_else(|_| {
+            Err(Error::Timeout {
+                operation: None,
+                after: self.inner.timeout,
+            })
+        })
+    }
+
+    /// The client's timeout (also the stall limit while a raw body streams).
+    pub(crate) fn timeout(&self) -> Duration {
+        self.inner.timeout
+    }
+
+    #[allow(clippy::too_many_arguments)]
     async fn attempts(
         &self,
         op: &'static OperationSpec,
         path: &str,
         query: &[(String, String)],
         body: Option<&Value>,
+        headers: &[(reqwest::header::HeaderName, String)],
+        mode: Mode,
         deadline: Instant,
-    ) -> Result<Reply, Error> {
+    ) -> Result<Answer, Error> {
         let mut attempt: u32 = 0;
         loop {
             if let Some(g) = &self.inner.governor {
                 g.acquire().await;
             }
-            match self.attempt_once(op, path, query, body, attempt).await {
+            match self
+                .attempt_once(op, path, query, body, headers, mode, attempt)
+                .await
+            {
                 Attempt::Done(reply) => return Ok(reply),
                 Attempt::Fail {
                     error,
@@ -384,12 +473,15 @@ impl Client {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     async fn attempt_once(
         &self,
         op: &'static OperationSpec,
         path: &str,
         query: &[(String, String)],
         body: Option<&Value>,
+        headers: &[(reqwest::header::HeaderName, String)],
+        mode: Mode,
         attempt: u32,
     ) -> Attempt {
         let inner = &self.inner;
@@ -410,11 +502,14 @@ impl Client {
             HttpMethod::Patch => reqwest::Method::PATCH,
             HttpMethod::Delete => reqwest::Method::DELETE,
         };
-        let mut req = inner
-            .http
-            .request(method, &url)
-            .header(reqwest::header::ACCEPT, "application/json");
-        if let Some(key) = &inner.key {
+        let mut req = inner.http.request(method, &url);
+        if mode == Mode::Json {
+            req = req.header(reqwest::header::ACCEPT, "application/json");
+        }
+        for (name, value) in headers {
+            req = req.header(name, value);
+        }
+        if let (Some(key), Mode::Json) = (&inner.key, mode) {
             // bearer_auth marks the header sensitive: it is redacted from reqwest's Debug output.
             req = req.bearer_auth(key.expose_secret());
         }
@@ -424,10 +519,25 @@ impl Client {
         let started = Instant::now();
         let resp = match req.send().await {
             Ok(r) => r,
-            Err(e) => return self.send_failure(op, &e, attempt, started),
+            // Without the URL: a raw URL carries a token in its query.
+            Err(e) => return self.send_failure(op, &e.without_url(), attempt, started),
         };
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
+        if mode == Mode::PublicRaw && resp.status().is_success() {
+            tracing::debug!(
+                operation = op.name,
+                status,
+                attempt,
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "raw answer"
+            );
+            return Attempt::Done(Answer::Raw(RawReply {
+                status,
+                headers,
+                response: resp,
+            }));
+        }
         let body = match read_body(resp).await {
             Ok(b) => b,
             Err(mut detail) => {
@@ -551,10 +661,10 @@ impl Client {
         };
         match status {
             200..=299 => match env {
-                Some(env) if env.result || status == 204 => Attempt::Done(Reply {
+                Some(env) if env.result || status == 204 => Attempt::Done(Answer::Json(Reply {
                     status,
                     envelope: env,
-                }),
+                })),
                 Some(_) => fail(
                     Error::Validation {
                         operation: None,
@@ -563,13 +673,13 @@ impl Client {
                     },
                     false,
                 ),
-                None if body.is_empty() => Attempt::Done(Reply {
+                None if body.is_empty() => Attempt::Done(Answer::Json(Reply {
                     status,
                     envelope: Envelope {
                         result: true,
                         ..Default::default()
                     },
-                }),
+                })),
                 None => fail(
                     Error::Decode {
                         operation: None,

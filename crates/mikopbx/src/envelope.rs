@@ -153,6 +153,11 @@ pub(crate) mod lenient {
         Ok(super::truthy(&Value::deserialize(d)?))
     }
 
+    /// Whether a string is non-empty (null and absent: false).
+    pub fn non_empty<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+        Ok(!string(d)?.is_empty())
+    }
+
     /// Integers from numbers or numeric strings; anything else as 0.
     pub fn int<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
         Ok(match Value::deserialize(d)? {
@@ -223,8 +228,14 @@ pub(crate) mod lenient {
 
     /// Members that carry a session token (`ChangeLanguageAction` adds a fresh JWT for a JWT
     /// caller). Records are printed (`Debug`, Python `repr`, Kotlin `toString`), so a token is
-    /// never kept in one.
-    const TOKENS: &[&str] = &["accessToken", "refreshToken"];
+    /// never kept in one. Nor are a CDR row's recording URLs: their query holds a bearer token
+    /// for the recording (`crate::recordings` obtains its own).
+    const TOKENS: &[&str] = &[
+        "accessToken",
+        "refreshToken",
+        "playback_url",
+        "download_url",
+    ];
 
     /// The fields a model does not name (used with `#[serde(flatten)]`), each value as JSON
     /// text: what a newer PBX adds is kept, not dropped (session tokens excepted).
@@ -280,7 +291,8 @@ mod tests {
             extra: std::collections::HashMap<String, String>,
         }
         let r: R = serde_json::from_value(serde_json::json!({
-            "added": {"n": 1}, "accessToken": "eyJhbGciOi.x.y", "refreshToken": "r", "tokenType": "Bearer"
+            "added": {"n": 1}, "accessToken": "eyJhbGciOi.x.y", "refreshToken": "r", "tokenType": "Bearer",
+            "playback_url": "/pbxcore/api/v3/cdr:playback?token=0123456789abcdef0123456789abcdef"
         }))
         .unwrap();
         let mut keys: Vec<_> = r.extra.keys().map(String::as_str).collect();

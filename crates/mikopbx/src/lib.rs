@@ -99,6 +99,7 @@ pub mod pagination;
 pub mod permissions;
 #[cfg(feature = "python")]
 pub mod python;
+pub mod recordings;
 pub mod resources;
 mod retry;
 pub mod transport;
@@ -112,6 +113,9 @@ pub use error::{DenialOrigin, Diagnosis, Error, ErrorKind, TlsKind, Unauthorized
 pub use operations::{HttpMethod, OperationSpec, ResponseShape};
 pub use pagination::Pager;
 pub use permissions::{Access, NetworkFilter, Permissions, Resource};
+pub use recordings::{
+    Recording, RecordingFormat, RecordingInfo, RecordingOptions, RecordingStream,
+};
 // Every resource's handle, models and cursors (`mikopbx::Employee`, `mikopbx::CdrPager`, …).
 pub use resources::prelude::*;
 

@@ -170,15 +170,9 @@ async fn every_event_exactly_once_across_a_failure_and_a_restart() {
     assert_eq!(ended.billsec, Some(cdr.billsec));
     assert!(cdr.billsec >= 2, "{cdr:?}");
     assert_eq!(ended.duration_secs, Some(cdr.duration));
-    let url = cdr
-        .extra
-        .get("download_url")
-        .map(String::as_str)
-        .unwrap_or("");
-    assert!(
-        url.contains("cdr:download?token="),
-        "an answered call has a recording: {url}"
-    );
+    // The CDR row comes before the recording is converted (a `Recording` waits for that); the
+    // recording URL's token is never kept in a record.
+    assert!(!cdr.extra.contains_key("download_url") && !cdr.extra.contains_key("playback_url"));
     assert_eq!(
         log.of(&a),
         [

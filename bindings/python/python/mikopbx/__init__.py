@@ -20,6 +20,7 @@ from ._api import *  # noqa: F403  (the record classes and pagers)
 from ._calls import CallsApi, CallWatch
 from ._client import AsyncClient, Client, ClientOptions, Permissions, RateLimit
 from ._native import CallEvent, CallEventType
+from ._recordings import AsyncRecording, Recording, RecordingFormat, RecordingInfo
 from ._errors import *  # noqa: F403  (the exception tree)
 from ._operations import Operation, Parameter, Returns, minimal_permissions, operations
 
@@ -36,6 +37,10 @@ __all__ = [
     "CallWatch",
     "CallEvent",
     "CallEventType",
+    "Recording",
+    "AsyncRecording",
+    "RecordingFormat",
+    "RecordingInfo",
     "minimal_permissions",
     "operations",
     "Operation",

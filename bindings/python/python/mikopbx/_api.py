@@ -28,6 +28,7 @@ from ._native import (
     PbxLanguage,
     SysInfo,
 )
+from ._recordings import AsyncCdrRecordings, CdrRecordings
 
 __all__ = [
     "Access",
@@ -427,7 +428,7 @@ class AsyncEmployeesApi:
         await self._native.call_async("employees.delete", {"id": id})
 
 
-class AsyncCdrApi:
+class AsyncCdrApi(AsyncCdrRecordings):
     """``client.cdr`` of ``AsyncClient``: the ``cdr`` operations.
 
     - ``list``: Call history with filters (one item per leg)
@@ -1443,7 +1444,7 @@ class EmployeesApi:
         self._native.call("employees.delete", {"id": id})
 
 
-class CdrApi:
+class CdrApi(CdrRecordings):
     """``client.cdr`` of ``Client``: the ``cdr`` operations.
 
     - ``list``: Call history with filters (one item per leg)

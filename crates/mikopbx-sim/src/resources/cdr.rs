@@ -97,32 +97,44 @@ fn delete(call: &ApiCall<'_>) -> ApiResult {
 }
 
 fn playback(call: &ApiCall<'_>) -> ApiResult {
+    if call.ctx.str("view").is_some() {
+        return legacy_view(call);
+    }
     let token = call.ctx.str("token").unwrap_or_default();
+    if token.is_empty() {
+        // DataStructure.php:331-373 / PlaybackAction.php:111-115.
+        return call
+            .fail("Either token or view parameter must be provided")
+            .code(400);
+    }
     let now = call.app.cfg.clock.now();
     if let Some(placed) = lock(&call.app.calls).redeem(&token, now) {
         return placed_recording(call, &placed);
     }
     let max = call.app.cdr.max_id(chrono::Utc::now().timestamp());
     match id_for_token(&token, max) {
-        Some(_) => {
-            let mut r = call.ok(json!([]));
-            // A minimal MPEG audio frame header: clients only need bytes of the right type.
-            let mut bytes = b"ID3\x04\x00\x00\x00\x00\x00\x00".to_vec();
-            bytes.extend_from_slice(&[0xFF, 0xFB, 0x90, 0x64]);
-            bytes.resize(1024, 0);
-            let ctype = if call.action == "download" {
-                "application/octet-stream"
-            } else {
-                "audio/mpeg"
-            };
-            r.raw = Some((ctype.to_string(), bytes));
-            r
+        // The generated history's recordings (stable tokens, so links in old exports keep
+        // working: a simplification; the server mints a new one per list call).
+        Some(id) => {
+            let c = call.app.cdr.call(id);
+            let ms = u64::try_from(c.billsec.max(1)).unwrap_or(1) * 1000;
+            let name = |ext: &str| crate::calls::download_name(&c.src, &c.dst, c.start, ext);
+            recording_answer(call, ms, &name)
         }
-        None => call.fail("Invalid or expired token").code(403),
+        None => call.fail("Invalid or expired playback token").code(403),
     }
 }
 
-/// The recording of a placed call, as `PlaybackAction` / `DownloadRecordAction` send it
+/// The legacy `view=<absolute path>` form: public, no token, any file of the monitor directory
+/// (`PlaybackAction.php:96-110, 230-296`; `shared/calls-events-recordings.md` §5.4). The
+/// simulator counts these requests in its state (`legacy_view_requests`) so that tests can prove
+/// the SDK never makes one, and answers with the server's 404 for a path it does not hold.
+fn legacy_view(call: &ApiCall<'_>) -> ApiResult {
+    call.app.write(|s| s.legacy_view_requests += 1);
+    call.fail("Recording file not found").code(404)
+}
+
+/// The recording of a call, as `PlaybackAction` / `DownloadRecordAction` send it
 /// (`BaseController.php:541-727`): the type by extension (`getAudioMimeType()`: mp3 →
 /// `audio/mpeg`, wav → `audio/wav`), `Accept-Ranges`, `X-Audio-Duration`, `Content-Disposition`
 /// inline (playback) or attachment with `call_<src>_to_<dst>_<date>.<ext>` (download), and
@@ -130,14 +142,22 @@ fn playback(call: &ApiCall<'_>) -> ApiResult {
 /// `format=wav` converts; mp3/original serve the file; webm/ogg are not converted by the
 /// simulator (it serves the mp3 as it is).
 fn placed_recording(call: &ApiCall<'_>, placed: &crate::calls::PlacedCall) -> ApiResult {
-    let ms = placed.talk_ms();
+    recording_answer(call, placed.talk_ms(), &|ext| placed.download_name(ext))
+}
+
+/// A recording of `ms` milliseconds, named by `download_name(ext)` for `download`.
+fn recording_answer(
+    call: &ApiCall<'_>,
+    ms: u64,
+    download_name: &dyn Fn(&str) -> String,
+) -> ApiResult {
     let (ext, ctype, bytes) = match call.ctx.str("format").as_deref() {
         Some("wav") => ("wav", "audio/wav", silent_wav(ms)),
         _ => ("mp3", "audio/mpeg", silent_mp3(ms)),
     };
     let size = bytes.len();
     let disposition = if call.action == "download" {
-        format!("attachment; filename=\"{}\"", placed.download_name(ext))
+        format!("attachment; filename=\"{}\"", download_name(ext))
     } else {
         "inline".to_string()
     };

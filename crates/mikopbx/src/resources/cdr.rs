@@ -71,9 +71,16 @@ pub struct CdrRecord {
     /// Call id shared by its legs.
     #[serde(default, deserialize_with = "lenient::string")]
     pub linkedid: String,
-    /// Recording file, if any.
+    /// The recording's absolute path on the PBX, if any. Do not pass it on to people: the
+    /// server's legacy `cdr:playback?view=<path>` serves that file to anyone, unauthenticated
+    /// (`shared/calls-events-recordings.md` §5.4); fetch recordings with `cdr.recording(record)`.
     #[serde(default, deserialize_with = "lenient::string")]
     pub recordingfile: String,
+    /// Whether the PBX has a recording for this record now (its `download_url` is set: the
+    /// recording exists and is converted). The URL itself is not kept: it holds a bearer token;
+    /// `cdr.recording(record)` fetches the recording.
+    #[serde(default, rename(deserialize = "download_url"), deserialize_with = "lenient::non_empty")]
+    pub has_recording: bool,
     /// Source channel.
     #[serde(default, deserialize_with = "lenient::string")]
     pub src_chan: String,

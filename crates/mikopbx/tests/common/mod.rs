@@ -204,6 +204,36 @@ pub async fn serve_pki(p: &TestPki) -> TlsServer {
 /// (a bare HTTP/1.1 request: the control API is the simulator's, not an SDK operation).
 /// Returns the status and the body.
 pub async fn post_control(sim: &RunningSimulator, path: &str, body: &str) -> (u16, String) {
+    let request = format!(
+        "POST /_sim/{path} HTTP/1.1\r\nHost: localhost\r\nX-Sim-Control: {}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        sim.control_token(),
+        body.len()
+    );
+    let (status, _, body) = raw_http(sim, &request).await;
+    (status, String::from_utf8_lossy(&body).to_string())
+}
+
+/// `GET path_and_query` as a bare HTTP/1.1 request (with `authorization` when given),
+/// independent of the SDK: what a test compares the SDK's results with. Returns the status, the
+/// header block and the body.
+pub async fn raw_get(
+    sim: &RunningSimulator,
+    path_and_query: &str,
+    authorization: Option<&str>,
+) -> (u16, String, Vec<u8>) {
+    let auth = authorization
+        .map(|a| format!("Authorization: {a}\r\n"))
+        .unwrap_or_default();
+    let request = format!(
+        "GET {path_and_query} HTTP/1.1\r\nHost: localhost\r\n{auth}Connection: close\r\n\r\n"
+    );
+    raw_http(sim, &request).await
+}
+
+/// One request over TLS trusting the simulator's CA; the answer split into status, header
+/// block and body (the simulator answers with `Content-Length`, never chunked, to `close`).
+async fn raw_http(sim: &RunningSimulator, request: &str) -> (u16, String, Vec<u8>) {
     use rustls::pki_types::pem::PemObject;
     let mut roots = rustls::RootCertStore::empty();
     for cert in rustls::pki_types::CertificateDer::pem_slice_iter(sim.ca_pem().as_bytes()) {
@@ -224,24 +254,19 @@ pub async fn post_control(sim: &RunningSimulator, path: &str, body: &str) -> (u1
         .connect(name, tcp)
         .await
         .expect("TLS");
-    let request = format!(
-        "POST /_sim/{path} HTTP/1.1\r\nHost: localhost\r\nX-Sim-Control: {}\r\n\
-         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        sim.control_token(),
-        body.len()
-    );
     tls.write_all(request.as_bytes()).await.expect("write");
     let mut raw = Vec::new();
     let _ = tls.read_to_end(&mut raw).await;
-    let text = String::from_utf8_lossy(&raw).to_string();
-    let status = text
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or(raw.len());
+    let head = String::from_utf8_lossy(&raw[..split]).to_string();
+    let body = raw.get(split + 4..).unwrap_or_default().to_vec();
+    let status = head
         .split(' ')
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
-    let body = text
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
-    (status, body)
+    (status, head, body)
 }

@@ -1,0 +1,123 @@
+//! `NativeRecording`: the core's [`mikopbx::Recording`] for Python. `mikopbx._recordings` gives
+//! it the blocking and the asyncio faces (`client.cdr.recording(record)`); the metadata is the
+//! core's own `RecordingInfo` class. Bytes cross as `bytes`; waits release the GIL.
+
+use std::sync::Arc;
+
+use mikopbx::{Recording, RecordingInfo, RecordingStream};
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+
+use crate::bridge;
+use crate::errors::{Reply, to_pyerr};
+use crate::logging;
+use crate::runtime::{self, InFlight, Interrupted};
+
+/// Runs `work` to completion with the GIL released, mapping the core's error.
+fn blocking<T: Send + 'static>(
+    py: Python<'_>,
+    work: impl Future<Output = Result<T, mikopbx::Error>> + Send + 'static,
+) -> PyResult<T> {
+    let result = runtime::block_on(py, async move {
+        let _guard = InFlight::enter();
+        work.await
+    });
+    logging::flush(py);
+    match result {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(e)) => Err(to_pyerr(py, &e)),
+        Err(Interrupted::Signal(err)) => Err(err),
+    }
+}
+
+/// `work` as an awaitable; cancelling it abandons the download (nothing half-written is kept).
+fn awaitable<'py, T>(
+    py: Python<'py>,
+    work: impl Future<Output = Result<T, mikopbx::Error>> + Send + 'static,
+) -> PyResult<Bound<'py, PyAny>>
+where
+    T: for<'a> IntoPyObject<'a> + Send + 'static,
+{
+    bridge::future_into_py(py, async move {
+        let _guard = InFlight::enter();
+        Reply(work.await)
+    })
+}
+
+/// The recording of one CDR record (see `mikopbx.Recording`).
+#[pyclass(frozen, module = "mikopbx._native")]
+pub struct NativeRecording(pub Recording);
+
+#[pymethods]
+impl NativeRecording {
+    /// Downloads to `path` (via `<path>.part`, renamed when complete).
+    fn save(&self, py: Python<'_>, path: String) -> PyResult<RecordingInfo> {
+        let r = self.0.clone();
+        blocking(py, async move { r.save(path).await })
+    }
+
+    fn save_async<'py>(&self, py: Python<'py>, path: String) -> PyResult<Bound<'py, PyAny>> {
+        let r = self.0.clone();
+        awaitable(py, async move { r.save(path).await })
+    }
+
+    /// The whole recording as `bytes`.
+    fn bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let r = self.0.clone();
+        let bytes = blocking(py, async move { r.bytes().await })?;
+        Ok(PyBytes::new(py, &bytes))
+    }
+
+    fn bytes_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let r = self.0.clone();
+        awaitable(py, async move { r.bytes().await })
+    }
+
+    /// Starts the download (the answer's metadata is known once it returns).
+    fn open(&self, py: Python<'_>) -> PyResult<NativeRecordingStream> {
+        let r = self.0.clone();
+        blocking(py, async move { r.open().await }).map(NativeRecordingStream)
+    }
+
+    fn open_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let r = self.0.clone();
+        awaitable(py, async move { r.open().await.map(NativeRecordingStream) })
+    }
+
+    #[getter]
+    fn record_id(&self) -> i64 {
+        self.0.record_id()
+    }
+
+    fn __repr__(&self) -> String {
+        format!("{:?}", self.0)
+    }
+}
+
+/// A recording being downloaded: its chunks in order, resuming a cut connection.
+#[pyclass(frozen, module = "mikopbx._native")]
+pub struct NativeRecordingStream(pub Arc<RecordingStream>);
+
+#[pymethods]
+impl NativeRecordingStream {
+    #[getter]
+    fn info(&self) -> RecordingInfo {
+        self.0.info()
+    }
+
+    /// The next chunk, `None` at the end.
+    fn next_chunk<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyBytes>>> {
+        let s = self.0.clone();
+        let chunk = blocking(py, async move { s.next_chunk().await })?;
+        Ok(chunk.map(|c| PyBytes::new(py, &c)))
+    }
+
+    fn next_chunk_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let s = self.0.clone();
+        awaitable(py, async move { s.next_chunk().await })
+    }
+
+    fn __repr__(&self) -> String {
+        format!("{:?}", self.0)
+    }
+}
