@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import os
 import subprocess
 import sys
@@ -82,6 +83,33 @@ def test_cdr_export_to_csv_resumes(env: Dict[str, str], tmp_path: Path) -> None:
 def test_helpdesk_on_call(env: Dict[str, str]) -> None:
     out = run("helpdesk_on_call.py", [], env)
     assert out.strip()
+
+
+def test_crm_screen_pop_and_recording(env: Dict[str, str], sim: Simulator, tmp_path: Path) -> None:
+    out = subprocess.run(
+        [sys.executable, str(EXAMPLES / "crm_screen_pop_and_recording.py"), "--print-permissions"],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    assert "/api/v3/pbx-status: read" in out and "/api/v3/cdr: read" in out
+    notes = tmp_path / "notes"
+    proc = subprocess.Popen(
+        [sys.executable, str(EXAMPLES / "crm_screen_pop_and_recording.py"),
+         "--extension", "270", "--notes", str(notes), "--calls", "1"],
+        env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    assert proc.stdout is not None
+    # The call rings for ten minutes of the simulator's clock: the watcher cannot miss it.
+    linkedid = sim.place_call(from_="79161234567", to="270", answer_after_ms=600_000, talk_ms=2000)
+    ringing = proc.stdout.readline()
+    assert ringing.startswith("ringing 270: 79161234567"), ringing
+    # Answer, talk, hang up, WorkerCdr's lag and the conversion, all at once.
+    sim.advance(700_000)
+    output, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 0, ringing + output
+    note = json.loads((notes / f"{linkedid}.json").read_text())
+    assert note["disposition"] == "ANSWERED"
+    audio = (notes / note["recording"]["file"]).read_bytes()
+    assert len(audio) == note["recording"]["bytes"] and audio[:2] == b"\xff\xfb"
 
 
 def test_examples_report_errors_plainly(env: Dict[str, str]) -> None:
