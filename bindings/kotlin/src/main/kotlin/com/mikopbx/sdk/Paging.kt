@@ -1,5 +1,5 @@
 // Hand-written Kotlin layer over the generated bindings: the one generic helper behind the list
-// `Flow`s. `bindings/ffi/wrappers.py` generates, for every list cursor, `pager.asFlow()` and a cold
+// `Flow`s, and the `Flow`s of call events and of a recording's bytes. `bindings/ffi/wrappers.py` generates, for every list cursor, `pager.asFlow()` and a cold
 // `api.listFlow(query)` (`client.extensions().listFlow(ExtensionQuery(...))`) on top of it.
 package com.mikopbx.sdk
 
@@ -22,4 +22,13 @@ fun <T> pagesAsFlow(nextPage: suspend () -> List<T>?): Flow<T> = flow {
  */
 fun com.mikopbx.sdk.model.CallWatcher.events(): Flow<com.mikopbx.sdk.model.CallEvent> = flow {
     while (true) emit(nextEvent())
+}
+
+/**
+ * The recording's bytes chunk by chunk as a [Flow], each byte exactly once: a cut connection is
+ * resumed with a byte range by the core. Collecting again downloads again.
+ */
+fun com.mikopbx.sdk.model.Recording.chunks(): Flow<ByteArray> = flow {
+    val stream = open()
+    while (true) emit(stream.nextChunk() ?: break)
 }

@@ -45,6 +45,18 @@ class Simulator private constructor(
     fun placeCall(json: String): String =
         Regex("\"linkedid\"\\s*:\\s*\"([^\"]+)\"").find(control("/_sim/calls", json))!!.groupValues[1]
 
+    /** `POST /_sim/clock`: moves the simulator's clock (calls, recordings) forward. */
+    fun advance(ms: Long) { control("/_sim/clock", """{"advance_ms": $ms}""") }
+
+    /** A bare GET, independent of the SDK (with `Authorization: Bearer` when [bearer] is set): the body and its type. */
+    fun get(pathAndQuery: String, bearer: String? = null): Pair<ByteArray, String> {
+        val builder = HttpRequest.newBuilder(URI.create(url + pathAndQuery)).timeout(Duration.ofSeconds(10))
+        if (bearer != null) builder.header("Authorization", "Bearer $bearer")
+        val response = http.send(builder.GET().build(), HttpResponse.BodyHandlers.ofByteArray())
+        check(response.statusCode() == 200) { "$pathAndQuery -> ${response.statusCode()}" }
+        return response.body() to response.headers().firstValue("Content-Type").orElse("")
+    }
+
     private fun control(path: String, json: String): String {
         val request = HttpRequest.newBuilder(URI.create(url + path))
             .header("X-Sim-Control", controlToken)
