@@ -290,6 +290,31 @@ final class ClientTests: XCTestCase {
         let checkpoint = await watcher.checkpoint()
         XCTAssertFalse(checkpoint.isEmpty)
     }
+
+    /// `cdr().recording(record)` on a recorded call of the seeded history: the same bytes to
+    /// memory, to a file and through the AsyncSequence, with the PBX's type and size.
+    func testARecordingDownloadsToBytesAFileAndAnAsyncSequence() async throws {
+        let client = try sim.client()
+        let pager = client.cdr().list(query: CdrQuery(pageSize: 100))
+        var found: CdrRecord?
+        while found == nil, let page = try await pager.nextPage() {
+            found = page.first { $0.hasRecording }
+        }
+        let record = try XCTUnwrap(found, "the seeded history has recorded calls")
+        let recording = client.cdr().recording(record: record, options: nil)
+        let bytes = try await recording.bytes()
+        XCTAssertEqual(Array(bytes.prefix(2)), [0xFF, 0xFB], "an MPEG audio frame")
+        let path = NSTemporaryDirectory() + "/recording-\(record.id).mp3"
+        let info = try await recording.save(path: path)
+        XCTAssertEqual(info.contentType, "audio/mpeg")
+        XCTAssertEqual(info.size, UInt64(bytes.count))
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), bytes)
+        try? FileManager.default.removeItem(atPath: path)
+        var streamed = Data()
+        for try await chunk in recording.chunks { streamed.append(chunk) }
+        XCTAssertEqual(streamed, bytes)
+        XCTAssertFalse(String(describing: recording).contains("token"))
+    }
 }
 
 /// Every operation of the core's table has its Swift method, named as the operation
