@@ -217,7 +217,7 @@ pub(crate) fn php_date_c() -> String {
 /// (`Http/Response.php::send()`); `E-Tag` is `sha1(content)` of the same content.
 fn with_meta(mut body: String) -> String {
     let ts = php_date_c();
-    let hash = sha1_hex(format!("{ts}{body}}}").as_bytes());
+    let hash = sha1_hex_of(&[ts.as_bytes(), body.as_bytes(), b"}"]);
     body.push_str(&format!(
         ",\"meta\":{{\"timestamp\":\"{ts}\",\"hash\":\"{hash}\"}}}}"
     ));
@@ -227,17 +227,26 @@ fn with_meta(mut body: String) -> String {
 /// An envelope response: `body_without_brace` closed with `meta`, `E-Tag` over the content
 /// before `meta`.
 fn enveloped(status: u16, body_without_brace: String) -> Response<Body> {
-    let etag = sha1_hex(format!("{body_without_brace}}}").as_bytes());
-    let mut resp = json_response(status, with_meta(body_without_brace));
-    if let Ok(v) = HeaderValue::from_str(&etag) {
-        resp.headers_mut().insert("E-Tag", v);
-    }
-    resp
+    let etag = sha1_hex_of(&[body_without_brace.as_bytes(), b"}"]);
+    tagged_json_response(status, with_meta(body_without_brace), &etag)
 }
 
 /// A JSON response with the server's headers (`E-Tag`, with the hyphen, is sha1 of the body).
 pub(crate) fn json_response(status: u16, body: String) -> Response<Body> {
     let etag = sha1_hex(body.as_bytes());
+    tagged_json_response(status, body, &etag)
+}
+
+/// sha1 of the concatenated parts, without concatenating them (CDR pages are ~1 MB).
+fn sha1_hex_of(parts: &[&[u8]]) -> String {
+    let mut ctx = ring::digest::Context::new(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY);
+    for part in parts {
+        ctx.update(part);
+    }
+    crate::util::hex(ctx.finish().as_ref())
+}
+
+fn tagged_json_response(status: u16, body: String, etag: &str) -> Response<Body> {
     let mut resp = Response::new(Body::from(body));
     *resp.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     // Phalcon's `setJsonContent()` sets `application/json` without a charset; nginx's
@@ -247,7 +256,7 @@ pub(crate) fn json_response(status: u16, body: String) -> Response<Body> {
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
-    if let Ok(v) = HeaderValue::from_str(&etag) {
+    if let Ok(v) = HeaderValue::from_str(etag) {
         h.insert("E-Tag", v);
     }
     add_server_headers(h);

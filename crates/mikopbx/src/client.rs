@@ -286,7 +286,10 @@ impl Client {
     ) -> Result<T, Error> {
         let id = request.id.map(str::to_owned);
         let reply = self.execute(op, request).await?;
-        if op.needs_id() && reply.envelope.data.as_array().is_some_and(Vec::is_empty) {
+        if op.needs_id()
+            && reply.envelope.raw_data().trim_start().starts_with('[')
+            && reply.envelope.data().as_array().is_some_and(Vec::is_empty)
+        {
             return Err(Error::NotFound {
                 operation: Some(op.name.into()),
                 status: Some(reply.status),
@@ -297,7 +300,7 @@ impl Client {
                 )],
             });
         }
-        crate::envelope::typed(reply.envelope.data, op.name, reply.status)
+        crate::envelope::typed_raw(&reply.envelope, op.name, reply.status)
     }
 
     /// Runs one operation whose `data` is a list, returned whole.
@@ -307,11 +310,8 @@ impl Client {
         request: crate::api::Request<'_>,
     ) -> Result<Vec<T>, Error> {
         let reply = self.execute(op, request).await?;
-        split_list(op.shape, reply.envelope.data)
-            .items
-            .into_iter()
-            .map(|v| crate::envelope::typed(v, op.name, reply.status))
-            .collect()
+        crate::page_decode::decode_page(op.shape, &reply.envelope, op.name, reply.status)
+            .map(|page| page.items)
     }
 
     /// Runs one operation: pre-check, governor, send, classify, retry, diagnose.

@@ -98,7 +98,7 @@ pub(crate) async fn read_own_permissions(client: &Client) -> Option<Permissions>
         .ok()?;
     let page = crate::client::split_list(
         crate::resources::api_keys::API_KEYS_LIST.shape,
-        reply.envelope.data,
+        reply.envelope.data(),
     );
     for item in page.items {
         let info: crate::resources::api_keys::ApiKeyInfo = serde_json::from_value(item).ok()?;
@@ -115,7 +115,7 @@ pub(crate) async fn read_own_permissions(client: &Client) -> Option<Permissions>
                 .await
                 .ok()?;
             let full: crate::resources::api_keys::ApiKeyInfo =
-                serde_json::from_value(reply.envelope.data).ok()?;
+                serde_json::from_value(reply.envelope.data()).ok()?;
             return Some(full.permissions());
         }
     }

@@ -6,8 +6,9 @@
 //! a body that does not parse is a [`Error::Decode`] with the status, operation and a bounded
 //! excerpt.
 
-use serde::de::DeserializeOwned;
+use serde::de::{DeserializeOwned, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use crate::error::{Error, excerpt};
 
@@ -18,13 +19,28 @@ pub(crate) const EXCERPT_CHARS: usize = 200;
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Envelope {
     pub result: bool,
-    pub data: Value,
+    /// `data` as the server sent it (validated JSON, decoded only by whoever reads it: a page of
+    /// records goes straight into its typed items, without a `Value` tree in between).
+    pub raw_data: Option<Box<RawValue>>,
     pub errors: Vec<String>,
     pub warnings: Vec<String>,
     pub infos: Vec<String>,
 }
 
 impl Envelope {
+    /// `data` as a JSON value (`Null` when absent).
+    pub fn data(&self) -> Value {
+        self.raw_data
+            .as_deref()
+            .and_then(|raw| serde_json::from_str(raw.get()).ok())
+            .unwrap_or(Value::Null)
+    }
+
+    /// `data` as JSON text (`null` when absent).
+    pub fn raw_data(&self) -> &str {
+        self.raw_data.as_deref().map_or("null", RawValue::get)
+    }
+
     /// Every message, errors first.
     pub fn all_messages(&self) -> Vec<String> {
         let mut v = self.errors.clone();
@@ -36,31 +52,76 @@ impl Envelope {
 
 /// Parses a body as the JSON envelope. `None` when the body is not a JSON object (plain text).
 pub(crate) fn parse(body: &[u8]) -> Option<Envelope> {
-    let v: Value = serde_json::from_slice(body).ok()?;
-    let Value::Object(map) = v else {
-        return None;
-    };
-    let result = map
-        .get("result")
-        .or_else(|| map.get("success"))
+    let top: Top = serde_json::from_slice(body).ok()?;
+    let result = top
+        .result
+        .or(top.success)
+        .as_ref()
         .map(truthy)
         .unwrap_or(false);
-    let data = map.get("data").cloned().unwrap_or(Value::Null);
     let mut env = Envelope {
         result,
-        data,
+        raw_data: top.data,
         ..Default::default()
     };
-    if let Some(m) = map.get("messages") {
+    if let Some(m) = &top.messages {
         collect_messages(m, &mut env);
     }
     // Some error bodies carry a bare `error` / `message` field.
-    for key in ["error", "message"] {
-        if let Some(Value::String(s)) = map.get(key) {
-            env.errors.push(s.clone());
-        }
+    for s in [top.error, top.message].into_iter().flatten() {
+        env.errors.push(s);
     }
     Some(env)
+}
+
+/// The members of the envelope this client reads; `data` kept as text. Read as a map only (a
+/// JSON array is not an envelope), the last of duplicate members winning, as in a `Value`.
+#[derive(Default)]
+struct Top {
+    result: Option<Value>,
+    success: Option<Value>,
+    data: Option<Box<RawValue>>,
+    messages: Option<Value>,
+    error: Option<String>,
+    message: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de> for Top {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct TopVisitor;
+        impl<'de> Visitor<'de> for TopVisitor {
+            type Value = Top;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("the JSON envelope (an object)")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Top, A::Error> {
+                let mut top = Top::default();
+                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                    match key.as_ref() {
+                        "result" => top.result = Some(map.next_value()?),
+                        "success" => top.success = Some(map.next_value()?),
+                        "data" => top.data = Some(map.next_value()?),
+                        "messages" => top.messages = Some(map.next_value()?),
+                        // Only a string counts (as `Value::String` did).
+                        "error" => top.error = string_member(map.next_value()?),
+                        "message" => top.message = string_member(map.next_value()?),
+                        _ => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(top)
+            }
+        }
+        d.deserialize_map(TopVisitor)
+    }
+}
+
+fn string_member(v: Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s),
+        _ => None,
+    }
 }
 
 fn collect_messages(m: &Value, env: &mut Envelope) {
@@ -123,6 +184,23 @@ pub(crate) fn typed<T: DeserializeOwned>(
         detail: format!("unexpected data shape: {e}"),
         excerpt: excerpt(data.to_string().as_bytes(), EXCERPT_CHARS),
     })
+}
+
+/// Decodes `data` into a typed value straight from its text, without a `Value` tree. Whatever
+/// does not decode that way (PHP's `[]` for an empty object, a shape mismatch) goes through
+/// [`typed`], so results and errors are the same as decoding the `Value`.
+pub(crate) fn typed_raw<T: DeserializeOwned>(
+    env: &Envelope,
+    operation: &str,
+    status: u16,
+) -> Result<T, Error> {
+    let text = env.raw_data();
+    if !text.trim_start().starts_with('[')
+        && let Ok(t) = serde_json::from_str::<T>(text)
+    {
+        return Ok(t);
+    }
+    typed(env.data(), operation, status)
 }
 
 /// Lenient field deserializers: PHP sends ids as strings or numbers, booleans as "0"/"1", and

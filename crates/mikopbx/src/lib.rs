@@ -95,6 +95,7 @@ mod governor;
 #[cfg(feature = "log-queue")]
 pub mod log_queue;
 pub mod operations;
+mod page_decode;
 pub mod pagination;
 pub mod permissions;
 #[cfg(feature = "python")]

@@ -12,10 +12,10 @@ use std::sync::Arc;
 use futures_util::Stream;
 use serde::de::DeserializeOwned;
 
-use crate::client::{Client, split_list};
-use crate::envelope::typed;
+use crate::client::Client;
 use crate::error::Error;
 use crate::operations::OperationSpec;
+use crate::page_decode::decode_page;
 
 /// A lazy sequence of pages of `T`.
 pub struct Pager<T> {
@@ -156,15 +156,12 @@ impl<T: DeserializeOwned> Pager<T> {
             }
         };
         let status = reply.status;
-        let page = split_list(self.op.shape, reply.envelope.data);
+        let page = decode_page::<T>(self.op.shape, &reply.envelope, self.op.name, status)?;
         if page.total.is_some() {
             self.total = page.total;
         }
         let fetched = page.items.len() as u64;
-        let mut items = Vec::with_capacity(page.items.len());
-        for raw in page.items {
-            items.push(typed::<T>(raw, self.op.name, status)?);
-        }
+        let mut items = page.items;
         if let Some(ks) = &mut self.keyset {
             // Keep only records after the checkpoint, whatever the server's bound semantics.
             if let Some(after) = ks.after {

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use crate::api::{api, python_records};
 use crate::auth::ApiKey;
-use crate::envelope::{lenient, typed};
+use crate::envelope::{lenient, typed_raw};
 use crate::error::Error;
 use crate::permissions::{Access, NetworkFilter, Permissions, Resource};
 
@@ -201,7 +201,7 @@ impl ApiKeysApi {
             .client
             .call(&API_KEYS_GENERATE_KEY, None, &[], None)
             .await?;
-        match reply.envelope.data.get("key").and_then(Value::as_str) {
+        match reply.envelope.data().get("key").and_then(Value::as_str) {
             Some(k) if !k.is_empty() => Ok(ApiKey::new(k)),
             _ => Err(Error::Decode {
                 operation: Some(API_KEYS_GENERATE_KEY.name.into()),
@@ -223,7 +223,7 @@ impl ApiKeysApi {
             .client
             .call(&API_KEYS_CREATE, None, &[], Some(&body))
             .await?;
-        let info: ApiKeyInfo = typed(reply.envelope.data, API_KEYS_CREATE.name, reply.status)?;
+        let info: ApiKeyInfo = typed_raw(&reply.envelope, API_KEYS_CREATE.name, reply.status)?;
         let info = self.with_network_field(info).await;
         if let Some(problem) = network_mismatch(&key.network, &info) {
             // An unrestricted key must not stay behind.
@@ -253,7 +253,7 @@ impl ApiKeysApi {
             .client
             .call(&API_KEYS_UPDATE, Some(id), &[], Some(&body))
             .await?;
-        let info: ApiKeyInfo = typed(reply.envelope.data, API_KEYS_UPDATE.name, reply.status)?;
+        let info: ApiKeyInfo = typed_raw(&reply.envelope, API_KEYS_UPDATE.name, reply.status)?;
         let info = self.with_network_field(info).await;
         if let Some(problem) = network_mismatch(&key.network, &info) {
             return Err(Error::Server {

@@ -6,7 +6,7 @@ use mikopbx_macros::Describe;
 use serde::{Deserialize, Serialize};
 
 use crate::api::{api, body_json, paged, python_records};
-use crate::envelope::{lenient, typed};
+use crate::envelope::{lenient, typed_raw};
 use crate::error::Error;
 use crate::permissions::Resource;
 
@@ -291,6 +291,6 @@ impl EmployeesApi {
     ) -> Result<Employee, Error> {
         let body = body_json(op.name, body)?;
         let reply = self.client.call(op, id, &[], Some(&body)).await?;
-        typed(reply.envelope.data, op.name, reply.status)
+        typed_raw(&reply.envelope, op.name, reply.status)
     }
 }

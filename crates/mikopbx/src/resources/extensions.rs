@@ -192,7 +192,7 @@ impl ExtensionsApi {
             .client
             .call(&EXTENSIONS_AVAILABLE, None, &[], Some(&body))
             .await?;
-        let data = &reply.envelope.data;
+        let data = &reply.envelope.data();
         Ok(match data.get("available") {
             Some(v) => truthy(v),
             None => match data {

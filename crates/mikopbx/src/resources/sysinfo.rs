@@ -47,7 +47,7 @@ impl SysinfoApi {
     /// Version, hostname and uptime of the PBX, and the whole report as JSON text.
     pub async fn get_info(&self) -> Result<SysInfo, Error> {
         let reply = self.client.call(&SYSINFO_GET_INFO, None, &[], None).await?;
-        let data = reply.envelope.data;
+        let data = reply.envelope.data();
         let raw_json = data.to_string();
         // Some versions wrap the fields in `info`.
         let fields = match data.get("info") {
