@@ -414,7 +414,8 @@ impl Recording {
             .client
             .call(&CDR_LIST, None, &query, None)
             .await?;
-        let records = match &reply.envelope.data {
+        let data = reply.envelope.data();
+        let records = match &data {
             Value::Object(m) => m.get("records").and_then(Value::as_array),
             Value::Array(a) => Some(a),
             _ => None,
