@@ -8,8 +8,7 @@ use mikopbx::{CallEvent, CallWatcher};
 use pyo3::prelude::*;
 
 use crate::bridge;
-use crate::errors::{Reply, to_pyerr};
-use crate::logging;
+use crate::errors::Reply;
 use crate::runtime::{self, InFlight, Interrupted};
 
 /// A watcher of live calls (see `mikopbx.CallWatch`).
@@ -21,16 +20,7 @@ impl NativeCallWatcher {
     /// The next event, blocking with the GIL released until it comes.
     fn next_event(&self, py: Python<'_>) -> PyResult<CallEvent> {
         let watcher = self.0.clone();
-        let result = runtime::block_on(py, async move {
-            let _guard = InFlight::enter();
-            watcher.next_event().await
-        });
-        logging::flush(py);
-        match result {
-            Ok(Ok(event)) => Ok(event),
-            Ok(Err(e)) => Err(to_pyerr(py, &e)),
-            Err(Interrupted::Signal(err)) => Err(err),
-        }
+        runtime::call_blocking(py, async move { watcher.next_event().await })
     }
 
     /// The next event, as an awaitable; cancelling it loses nothing.

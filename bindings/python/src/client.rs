@@ -20,7 +20,7 @@ use crate::errors::{Built, Reply, to_pyerr};
 use crate::logging;
 use crate::pager::{AsyncPager, Pager};
 use crate::recordings::NativeRecording;
-use crate::runtime::{self, InFlight, Interrupted};
+use crate::runtime::{self, InFlight};
 
 fn config(detail: impl Into<String>) -> Error {
     Error::Config {
@@ -125,16 +125,7 @@ impl NativeClient {
             Ok(PyCall::Pager(_)) => return Err(to_pyerr(py, &a_list(operation))),
             Err(e) => return Err(to_pyerr(py, &e)),
         };
-        let result = runtime::block_on(py, async move {
-            let _guard = InFlight::enter();
-            future.await
-        });
-        logging::flush(py);
-        match result {
-            Ok(Ok(build)) => build(py),
-            Ok(Err(e)) => Err(to_pyerr(py, &e)),
-            Err(Interrupted::Signal(err)) => Err(err),
-        }
+        runtime::call_blocking(py, future).and_then(|build| build(py))
     }
 
     /// Runs one operation; returns an awaitable. Cancelling it drops the Rust future.

@@ -9,26 +9,8 @@ use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
 use crate::bridge;
-use crate::errors::{Reply, to_pyerr};
-use crate::logging;
-use crate::runtime::{self, InFlight, Interrupted};
-
-/// Runs `work` to completion with the GIL released, mapping the core's error.
-fn blocking<T: Send + 'static>(
-    py: Python<'_>,
-    work: impl Future<Output = Result<T, mikopbx::Error>> + Send + 'static,
-) -> PyResult<T> {
-    let result = runtime::block_on(py, async move {
-        let _guard = InFlight::enter();
-        work.await
-    });
-    logging::flush(py);
-    match result {
-        Ok(Ok(value)) => Ok(value),
-        Ok(Err(e)) => Err(to_pyerr(py, &e)),
-        Err(Interrupted::Signal(err)) => Err(err),
-    }
-}
+use crate::errors::Reply;
+use crate::runtime::{self, InFlight};
 
 /// `work` as an awaitable; cancelling it abandons the download (nothing half-written is kept).
 fn awaitable<'py, T>(
@@ -53,7 +35,7 @@ impl NativeRecording {
     /// Downloads to `path` (via `<path>.part`, renamed when complete).
     fn save(&self, py: Python<'_>, path: String) -> PyResult<RecordingInfo> {
         let r = self.0.clone();
-        blocking(py, async move { r.save(path).await })
+        runtime::call_blocking(py, async move { r.save(path).await })
     }
 
     fn save_async<'py>(&self, py: Python<'py>, path: String) -> PyResult<Bound<'py, PyAny>> {
@@ -64,7 +46,7 @@ impl NativeRecording {
     /// The whole recording as `bytes`.
     fn bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
         let r = self.0.clone();
-        let bytes = blocking(py, async move { r.bytes().await })?;
+        let bytes = runtime::call_blocking(py, async move { r.bytes().await })?;
         Ok(PyBytes::new(py, &bytes))
     }
 
@@ -76,7 +58,7 @@ impl NativeRecording {
     /// Starts the download (the answer's metadata is known once it returns).
     fn open(&self, py: Python<'_>) -> PyResult<NativeRecordingStream> {
         let r = self.0.clone();
-        blocking(py, async move { r.open().await }).map(NativeRecordingStream)
+        runtime::call_blocking(py, async move { r.open().await }).map(NativeRecordingStream)
     }
 
     fn open_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
@@ -108,7 +90,7 @@ impl NativeRecordingStream {
     /// The next chunk, `None` at the end.
     fn next_chunk<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyBytes>>> {
         let s = self.0.clone();
-        let chunk = blocking(py, async move { s.next_chunk().await })?;
+        let chunk = runtime::call_blocking(py, async move { s.next_chunk().await })?;
         Ok(chunk.map(|c| PyBytes::new(py, &c)))
     }
 

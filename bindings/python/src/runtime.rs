@@ -73,3 +73,22 @@ where
         })
     })
 }
+
+/// One core call from a blocking Python method: run with the GIL released and counted in flight,
+/// the queued log records handed to Python, and a core error raised as its Python exception.
+pub fn call_blocking<T, F>(py: Python<'_>, work: F) -> PyResult<T>
+where
+    F: Future<Output = Result<T, mikopbx::Error>> + Send,
+    T: Send,
+{
+    let result = block_on(py, async move {
+        let _guard = InFlight::enter();
+        work.await
+    });
+    crate::logging::flush(py);
+    match result {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(e)) => Err(crate::errors::to_pyerr(py, &e)),
+        Err(Interrupted::Signal(err)) => Err(err),
+    }
+}

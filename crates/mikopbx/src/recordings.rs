@@ -153,13 +153,7 @@ pub struct RecordingInfo {
     pub duration_seconds: Option<f64>,
 }
 
-#[cfg(feature = "python")]
-#[pyo3::pymethods]
-impl RecordingInfo {
-    fn __repr__(&self) -> String {
-        format!("{self:?}")
-    }
-}
+crate::api::python_records!(RecordingInfo);
 
 /// A recording token: a bearer credential, never shown.
 #[derive(Clone)]
