@@ -7,7 +7,7 @@
 
 use serde_json::{Value, json};
 
-use crate::state::{CallQueue, Employee, QueueMember, Store};
+use crate::state::{AsteriskManager, CallQueue, Employee, QueueMember, Store};
 
 /// Realistic full names of the 50 seeded employees (extension 201 + index).
 const NAMES: &[&str] = &[
@@ -134,6 +134,35 @@ pub(crate) fn seed(store: &mut Store) {
                     "developer": "MIKO", "disabled": "0", "description": "Web interface users and roles"})],
     );
     store.general_settings = general_settings();
+    seed_managers(store);
+}
+
+/// The AMI user the shipped database has (calls-events-recordings.md §0.9): `1cami`, made for
+/// the 1C integration, with `networkfilterid = 0` (no such filter: any address). Its shipped
+/// secret is replaced by a random one at first boot (UpdateConfigsUpToVer100.php:46-51), so it
+/// is random here too.
+fn seed_managers(store: &mut Store) {
+    let classes = [
+        ("call", "readwrite"),
+        ("cdr", "read"),
+        ("originate", "write"),
+        ("reporting", "write"),
+        ("user", "read"),
+    ];
+    store.asterisk_managers.push(AsteriskManager {
+        id: 1,
+        username: "1cami".into(),
+        secret: crate::util::random_hex(16),
+        classes: classes
+            .iter()
+            .map(|&(c, v)| (c.to_owned(), v.to_owned()))
+            .collect(),
+        networkfilterid: Some("0".into()),
+        eventfilter: Some(String::new()),
+        description: Some("1C integration".into()),
+        weak_secret: Some("0".into()),
+    });
+    store.next_manager_id = 2;
 }
 
 /// Two queues as the web UI saves them (every column set; `timeout_to_redirect_to_extension`

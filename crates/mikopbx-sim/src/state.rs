@@ -113,6 +113,42 @@ impl CallQueue {
     }
 }
 
+/// One `m_AsteriskManagerUsers` row (src/Common/Models/AsteriskManagerUsers.php): an AMI login,
+/// which AJAM (`/asterisk/rawman` on the Asterisk HTTPS port) accepts too.
+///
+/// The model keeps one nullable string column per AMI permission class (`call`, `cdr`,
+/// `originate`, `reporting`, `agent`, `config`, `dialplan`, `dtmf`, `log`, `system`, `user`,
+/// `verbose`, `command`), each `''`, `read`, `write` or `readwrite`; `classes` holds the non-empty
+/// ones by class name.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+pub(crate) struct AsteriskManager {
+    pub(crate) id: u64,
+    pub(crate) username: String,
+    /// Stored in clear, as the server does (manager.conf needs it; `GET` returns it).
+    pub(crate) secret: String,
+    pub(crate) classes: BTreeMap<String, String>,
+    /// `None` is SQL NULL, what `none` is saved as (SaveRecordAction.php:85-88); otherwise a
+    /// `m_NetworkFilters` id.
+    pub(crate) networkfilterid: Option<String>,
+    /// Newline-separated AMI event filter lines (≤ 2000 characters).
+    pub(crate) eventfilter: Option<String>,
+    pub(crate) description: Option<String>,
+    /// `0` not checked, `1` ok, `2` weak.
+    pub(crate) weak_secret: Option<String>,
+}
+
+impl AsteriskManager {
+    /// Whether the user holds `class` for reading (`write == false`) or writing, as
+    /// `ManagerConf` writes `read=` / `write=` from the columns (ManagerConf.php:172-207).
+    #[allow(dead_code)] // read by the AJAM listener, which lands next
+    pub(crate) fn can(&self, class: &str, write: bool) -> bool {
+        let want = if write { "write" } else { "read" };
+        self.classes
+            .get(class)
+            .is_some_and(|v| v == want || v == "readwrite")
+    }
+}
+
 /// A refresh token as `RedisTokenStorage` keeps it (under `sha256(token)`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct RefreshToken {
@@ -139,6 +175,12 @@ pub(crate) struct Store {
     pub(crate) next_queue_id: u64,
     #[serde(default)]
     pub(crate) next_queue_member_id: u64,
+    /// `m_AsteriskManagerUsers`, in id order.
+    #[serde(default)]
+    pub(crate) asterisk_managers: Vec<AsteriskManager>,
+    /// The next `m_AsteriskManagerUsers.id` (AUTOINCREMENT: never reused).
+    #[serde(default)]
+    pub(crate) next_manager_id: u64,
     /// Records of the other resources (ivr-menu, conference-rooms, …), by resource name.
     pub(crate) records: BTreeMap<String, Vec<Value>>,
     pub(crate) general_settings: Value,
@@ -170,6 +212,7 @@ impl Store {
             next_user_id: 1,
             next_queue_id: 1,
             next_queue_member_id: 1,
+            next_manager_id: 1,
             cdr_anchor: chrono::Utc::now().timestamp(),
             ..Store::default()
         };
