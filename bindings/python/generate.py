@@ -600,6 +600,8 @@ def render_stubs(m: Manifest) -> str:
     out += ["    @staticmethod", "    def from_env(options: Mapping[str, object]) -> NativeClient: ..."]
     out += ["    @property", "    def url(self) -> str: ...", "    def close(self) -> None: ..."]
     out += ["    def watch_calls(self, options: Mapping[str, object]) -> NativeCallWatcher: ..."]
+    out += ["    def originate(self, from_extension: str, to_number: str) -> str: ..."]
+    out += ["    def originate_async(self, from_extension: str, to_number: str) -> Awaitable[str]: ..."]
     out += ["    def recording(self, record: CdrRecord, format: str, wait_ms: Optional[int])"
             " -> NativeRecording: ..."]
     out += render_overloads("call", calls, lambda op: returns(op, m))

@@ -122,6 +122,24 @@ impl ClientBuilder {
         self.update(|b| Ok(b.user_agent_suffix(suffix)))
     }
 
+    /// The Asterisk manager (AMI) login for click-to-call (`calls().originate(...)`), spoken over
+    /// AJAM on the PBX's Asterisk HTTPS port with this client's certificate checks. The secret
+    /// is never shown by `toString`/`description`, logs or errors.
+    pub fn asterisk_manager(self: Arc<Self>, username: String, secret: String) -> Arc<Self> {
+        self.update(|b| Ok(b.asterisk_manager(username, secret)))
+    }
+
+    /// The PBX's AJAM TLS port (default 8089), on the host of the PBX URL.
+    pub fn ajam_port(self: Arc<Self>, port: u16) -> Arc<Self> {
+        self.update(|b| Ok(b.ajam_port(port)))
+    }
+
+    /// Pins the Asterisk HTTPS port's own certificate (SHA-256 hex), when it is not the web
+    /// port's (a PBX in certificate fallback mode serves two different ones).
+    pub fn pin_ajam_certificate_sha256(self: Arc<Self>, fingerprint: String) -> Arc<Self> {
+        self.update(|b| b.pin_ajam_certificate_sha256(&fingerprint))
+    }
+
     /// Lets this client run the operations marked dangerous (`system.reboot`, `system.shutdown`,
     /// …), which can stop or destroy the PBX. Off by default; leave it off in integrations.
     pub fn allow_dangerous_actions(self: Arc<Self>, allow: bool) -> Arc<Self> {

@@ -225,6 +225,31 @@ impl NativeClient {
         }
     }
 
+    /// Click-to-call (`mikopbx::CallsApi::originate`): the call's linkedid.
+    fn originate(
+        &self,
+        py: Python<'_>,
+        from_extension: String,
+        to_number: String,
+    ) -> PyResult<String> {
+        let calls = self.live(py)?.calls();
+        crate::runtime::call_blocking(py, async move {
+            calls.originate(&from_extension, &to_number).await
+        })
+    }
+
+    fn originate_async<'py>(
+        &self,
+        py: Python<'py>,
+        from_extension: String,
+        to_number: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let calls = self.live(py)?.calls();
+        crate::runtime::awaitable(py, async move {
+            calls.originate(&from_extension, &to_number).await
+        })
+    }
+
     /// Drops this handle's connection pool (calls already running finish).
     fn close(&self) {
         self.client
@@ -235,5 +260,16 @@ impl NativeClient {
 
     fn __repr__(&self) -> String {
         format!("NativeClient(url={:?})", self.url)
+    }
+}
+
+impl NativeClient {
+    /// The core client, or `ConfigurationError` once `close()` was called.
+    fn live(&self, py: Python<'_>) -> PyResult<mikopbx::Client> {
+        self.client
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+            .ok_or_else(|| to_pyerr(py, &config("this client is closed; create a new one")))
     }
 }

@@ -8,23 +8,7 @@ use mikopbx::{Recording, RecordingInfo, RecordingStream};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
-use crate::bridge;
-use crate::errors::Reply;
-use crate::runtime::{self, InFlight};
-
-/// `work` as an awaitable; cancelling it abandons the download (nothing half-written is kept).
-fn awaitable<'py, T>(
-    py: Python<'py>,
-    work: impl Future<Output = Result<T, mikopbx::Error>> + Send + 'static,
-) -> PyResult<Bound<'py, PyAny>>
-where
-    T: for<'a> IntoPyObject<'a> + Send + 'static,
-{
-    bridge::future_into_py(py, async move {
-        let _guard = InFlight::enter();
-        Reply(work.await)
-    })
-}
+use crate::runtime::{self, awaitable};
 
 /// The recording of one CDR record (see `mikopbx.Recording`).
 #[pyclass(frozen, module = "mikopbx._native")]

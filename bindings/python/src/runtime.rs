@@ -74,6 +74,21 @@ where
     })
 }
 
+/// `work` as a Python awaitable (asyncio), counted in flight; cancelling it drops the core
+/// future (every core future is cancel-safe: a download keeps nothing half-written).
+pub fn awaitable<'py, T>(
+    py: Python<'py>,
+    work: impl Future<Output = Result<T, mikopbx::Error>> + Send + 'static,
+) -> PyResult<Bound<'py, PyAny>>
+where
+    T: for<'a> IntoPyObject<'a> + Send + 'static,
+{
+    crate::bridge::future_into_py(py, async move {
+        let _guard = InFlight::enter();
+        crate::errors::Reply(work.await)
+    })
+}
+
 /// One core call from a blocking Python method: run with the GIL released and counted in flight,
 /// the queued log records handed to Python, and a core error raised as its Python exception.
 pub fn call_blocking<T, F>(py: Python<'_>, work: F) -> PyResult<T>

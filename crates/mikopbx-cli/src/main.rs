@@ -6,9 +6,11 @@
 //! - `mikopbx sim`: the simulator, with the same flags as `mikopbx-sim`.
 //! - `mikopbx operations`: which permission each SDK call needs; `mikopbx minimal OP…`: the
 //!   `allowed_paths` an integration needs.
+//! - `mikopbx call 201 79161234567`: click-to-call (an Asterisk manager login, over AJAM).
 //! - `mikopbx calls watch`: live call events; `mikopbx recordings download`: a period's
 //!   recordings into a directory, resumable.
 
+mod call;
 mod calls;
 mod connect;
 mod demo;
@@ -24,7 +26,7 @@ use clap::{Parser, Subcommand};
 #[command(
     name = "mikopbx",
     version,
-    about = "MikoPBX SDK tools: demo, doctor, calls, recordings, simulator"
+    about = "MikoPBX SDK tools: demo, doctor, call, calls, recordings, simulator"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -37,6 +39,8 @@ enum Command {
     Demo,
     /// Check that this machine can use a PBX with a key (MIKOPBX_* variables or flags).
     Doctor(doctor::DoctorArgs),
+    /// Click-to-call: ring the agent's extension, then dial the number; prints the linkedid.
+    Call(call::CallArgs),
     /// Live calls: `calls watch` prints call events as they happen.
     #[command(subcommand)]
     Calls(calls::CallsCommand),
@@ -77,6 +81,7 @@ async fn main() -> ExitCode {
     match cli.command {
         Command::Demo => demo::run().await,
         Command::Doctor(args) => doctor::run(args).await,
+        Command::Call(args) => call::run(args).await,
         Command::Calls(command) => calls::run(command).await,
         Command::Recordings(command) => recordings::run(command).await,
         Command::Sim(args) => sim::run(args).await,

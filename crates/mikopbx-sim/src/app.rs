@@ -49,6 +49,8 @@ pub(crate) struct App {
     pub(crate) cdr: CdrGenerator,
     /// Calls placed through `POST /_sim/calls`.
     pub(crate) calls: Mutex<CallBook>,
+    /// AJAM sessions on the Asterisk HTTPS port.
+    pub(crate) ajam: Mutex<crate::ajam::Sessions>,
 }
 
 /// Lock a mutex, recovering the data if a previous holder panicked (the simulator must keep
@@ -71,6 +73,7 @@ impl App {
             faults,
             cdr,
             calls: Mutex::default(),
+            ajam: Mutex::default(),
         }
     }
 

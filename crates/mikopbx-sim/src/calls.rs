@@ -87,6 +87,8 @@ pub(crate) struct CallRequest {
     pub(crate) talk_ms: u64,
     pub(crate) ring_ms: u64,
     pub(crate) did: Option<String>,
+    /// The linkedid to use (AMI `Originate`'s `ChannelId`); `None`: Asterisk's own.
+    pub(crate) linkedid: Option<String>,
 }
 
 fn valid_number(n: &str) -> bool {
@@ -128,6 +130,7 @@ impl CallRequest {
             talk_ms: millis("talk_ms")?.unwrap_or(0),
             ring_ms: millis("ring_ms")?.unwrap_or(DEFAULT_RING_MS),
             did,
+            linkedid: None,
         })
     }
 }
@@ -300,7 +303,10 @@ impl CallBook {
         let seq = self.calls.len() as u64 + 1;
         // Asterisk's uniqueids are `<systemname>-<epoch>.<counter>` (`AsteriskConf.php:83`); the
         // first channel's uniqueid is the linkedid.
-        let linkedid = format!("mikopbx-{}.{seq}", whole(now));
+        let linkedid = req
+            .linkedid
+            .clone()
+            .unwrap_or_else(|| format!("mikopbx-{}.{seq}", whole(now)));
         let (from_internal, to_internal) = (internal(&req.from), internal(&req.to));
         let chan = |number: &str, internal: bool, n: u64| {
             let endpoint = if internal { number } else { TRUNK };

@@ -59,6 +59,10 @@ pub struct SimArgs {
     /// reproducing the real REST API, which stores it as "no network filter".
     #[arg(long)]
     pub no_network_filter_quirk: bool,
+    /// Port of the Asterisk HTTPS listener (AJAM, for click-to-call), on the --addr address;
+    /// 0 picks a free one (a PBX uses 8089). Its URL is printed and written to ajam-url.txt.
+    #[arg(long, default_value_t = 0)]
+    pub ajam_port: u16,
 }
 
 /// Start the simulator, print `mikopbx-sim listening on <URL>` on stdout, serve until
@@ -79,7 +83,8 @@ pub async fn run(args: SimArgs) -> Result<(), SimError> {
         .admin_password(args.admin_password)
         .cdr_records(args.cdr_records)
         .develop_waf(args.develop_waf)
-        .network_filter_quirk(!args.no_network_filter_quirk);
+        .network_filter_quirk(!args.no_network_filter_quirk)
+        .ajam_port(args.ajam_port);
     if let Some(dir) = args.state_dir {
         builder = builder.state_dir(dir);
     }
@@ -91,6 +96,9 @@ pub async fn run(args: SimArgs) -> Result<(), SimError> {
     let _ = writeln!(out, "mikopbx-sim listening on {}", sim.url());
     if let Some(h) = sim.http_url() {
         let _ = writeln!(out, "mikopbx-sim plain HTTP on {h}");
+    }
+    if let Some(a) = sim.ajam_url() {
+        let _ = writeln!(out, "mikopbx-sim AJAM on {a}");
     }
     let _ = out.flush();
     eprintln!(

@@ -100,6 +100,7 @@
 #[cfg(test)]
 extern crate self as mikopbx_sim;
 
+mod ajam;
 mod app;
 mod auth;
 mod calls;

@@ -32,6 +32,8 @@ pub(crate) enum ListenerKind {
     Api { tls: bool },
     /// The plain port next to HTTPS: non-local clients get 301 to HTTPS (`NginxConf.php`).
     Redirect,
+    /// Asterisk's own HTTPS server (AJAM), not nginx: no WAF, no rate limit, no faults.
+    Ajam,
 }
 
 /// The largest request body read (the WAF also stops looking at 64 KB; uploads are not served).
@@ -144,6 +146,13 @@ async fn handle(
     let peer = canonical_ip(peer);
     if kind == ListenerKind::Redirect && !is_php_localhost(peer) {
         return Ok(redirect(&app, &req));
+    }
+    if kind == ListenerKind::Ajam {
+        let (parts, body) = req.into_parts();
+        let Ok(bytes) = axum::body::to_bytes(Body::new(body), MAX_BODY).await else {
+            return Ok(envelope::plain(413, "Request Entity Too Large"));
+        };
+        return Ok(crate::ajam::handle(&app, parts, bytes, peer).await);
     }
     let tls = matches!(kind, ListenerKind::Api { tls: true });
     let path = req.uri().path().to_string();

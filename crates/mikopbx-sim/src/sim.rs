@@ -50,6 +50,7 @@ pub struct SimulatorBuilder {
     cdr_records: u64,
     waf: WafMode,
     network_filter_quirk: bool,
+    ajam_port: u16,
 }
 
 /// Namespace for [`Simulator::builder`].
@@ -71,6 +72,7 @@ impl Simulator {
             cdr_records: 100_000,
             waf: WafMode::Release,
             network_filter_quirk: true,
+            ajam_port: 0,
         }
     }
 }
@@ -124,6 +126,13 @@ impl SimulatorBuilder {
     /// expects and the server evidently intends — so localhost-only keys can be tested.
     pub fn network_filter_quirk(mut self, on: bool) -> Self {
         self.network_filter_quirk = on;
+        self
+    }
+
+    /// The port of the Asterisk HTTPS listener (AJAM), on the API's address (default 0: a free
+    /// port; a PBX uses 8089). See [`RunningSimulator::ajam_url`].
+    pub fn ajam_port(mut self, port: u16) -> Self {
+        self.ajam_port = port;
         self
     }
 
@@ -209,6 +218,24 @@ impl SimulatorBuilder {
             ),
             None => None,
         };
+        // Asterisk's HTTPS port (AJAM) on the same address, with the same certificate (a
+        // normal install presents the DB certificate on 443 and 8089). Only with TLS: the SDK
+        // never speaks AMI in clear, and the plain 8088 listener is not simulated.
+        let ajam_listener = match identity {
+            Some(_) => {
+                let a = SocketAddr::new(local.ip(), self.ajam_port);
+                Some(
+                    TcpListener::bind(a)
+                        .await
+                        .map_err(|e| SimError::Bind(a, e))?,
+                )
+            }
+            None => None,
+        };
+        let ajam_local = match &ajam_listener {
+            Some(l) => Some(l.local_addr().map_err(|e| SimError::Bind(local, e))?),
+            None => None,
+        };
         let http_local = match &http_listener {
             Some(l) => Some(l.local_addr().map_err(|e| SimError::Bind(self.addr, e))?),
             None => None,
@@ -235,11 +262,27 @@ impl SimulatorBuilder {
             .map(|i| TlsAcceptor::from(i.config.clone()));
         tasks.push(tokio::spawn(serve(
             listener,
-            acceptor,
+            acceptor.clone(),
             app.clone(),
             ListenerKind::Api { tls: tls_on },
             rx.clone(),
         )));
+        if let (Some(l), Some(acc)) = (ajam_listener, acceptor.clone()) {
+            tasks.push(tokio::spawn(serve(
+                l,
+                Some(acc),
+                app.clone(),
+                ListenerKind::Ajam,
+                rx.clone(),
+            )));
+        }
+        let ajam_url = ajam_local.map(|a| format!("https://{}", display_addr(a)));
+        match &ajam_url {
+            Some(u) => write(&dir.join("ajam-url.txt"), &format!("{u}\n"))?,
+            None => {
+                let _ = std::fs::remove_file(dir.join("ajam-url.txt"));
+            }
+        }
         if let Some(l) = http_listener {
             let kind = if tls_on {
                 ListenerKind::Redirect
@@ -252,6 +295,7 @@ impl SimulatorBuilder {
         Ok(RunningSimulator {
             url: format!("{scheme}://{}", display_addr(local)),
             http_url: http_local.map(|a| format!("http://{}", display_addr(a))),
+            ajam_url,
             ca_pem: identity.map(|i| i.trust_pem).unwrap_or_default(),
             admin_key,
             control_token,
@@ -315,6 +359,7 @@ fn ensure_admin_key(dir: &Path, store: &mut Store) -> String {
 pub struct RunningSimulator {
     url: String,
     http_url: Option<String>,
+    ajam_url: Option<String>,
     ca_pem: String,
     admin_key: String,
     control_token: String,
@@ -338,6 +383,23 @@ impl std::fmt::Debug for RunningSimulator {
 }
 
 impl RunningSimulator {
+    /// `https://127.0.0.1:PORT` of the Asterisk HTTPS port, where AJAM answers at
+    /// `/asterisk/rawman` (also in `DIR/ajam-url.txt`). `None` in [`TlsMode::PlainHttp`].
+    pub fn ajam_url(&self) -> Option<&str> {
+        self.ajam_url.as_deref()
+    }
+
+    /// The originates AJAM accepted, as JSON (user, channel, context, exten, callerid,
+    /// variables, channel_id, linkedid), oldest first, and how many requests carried a secret in
+    /// their URL: what tests check the SDK's click-to-call against.
+    pub fn ajam_log(&self) -> serde_json::Value {
+        std::fs::read(self.state_dir.join("state.json"))
+            .ok()
+            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+            .and_then(|v| v.get("ajam_log").cloned())
+            .unwrap_or(serde_json::Value::Null)
+    }
+
     /// `https://127.0.0.1:PORT` (`http://` in [`TlsMode::PlainHttp`]), no trailing slash.
     pub fn url(&self) -> &str {
         &self.url

@@ -140,7 +140,6 @@ pub(crate) struct AsteriskManager {
 impl AsteriskManager {
     /// Whether the user holds `class` for reading (`write == false`) or writing, as
     /// `ManagerConf` writes `read=` / `write=` from the columns (ManagerConf.php:172-207).
-    #[allow(dead_code)] // read by the AJAM listener, which lands next
     pub(crate) fn can(&self, class: &str, write: bool) -> bool {
         let want = if write { "write" } else { "read" };
         self.classes
@@ -198,6 +197,9 @@ pub(crate) struct Store {
     /// SDK must never make), for tests to see in `state.json`.
     #[serde(default)]
     pub(crate) legacy_view_requests: u64,
+    /// AJAM originates and secrets seen in URLs (`ajam.rs`), for tests to see in `state.json`.
+    #[serde(default)]
+    pub(crate) ajam_log: crate::ajam::AjamLog,
     /// PbxSettings `WEB_ADMIN_LANGUAGE` (empty: the server's default, `en`).
     #[serde(default)]
     pub(crate) web_admin_language: String,

@@ -64,7 +64,7 @@ const CHECKPOINT_VERSION: u32 = 1;
 #[derive(Debug, Clone)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Object))]
 pub struct CallsApi {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 #[cfg_attr(feature = "uniffi", uniffi::export)]

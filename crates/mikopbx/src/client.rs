@@ -44,6 +44,8 @@ pub(crate) struct Inner {
     diagnose: bool,
     allow_dangerous: bool,
     transport: TransportConfig,
+    /// The AMI login for click-to-call, when the builder was given one.
+    ajam: Option<crate::click_to_call::Ajam>,
 }
 
 impl std::fmt::Debug for Client {
@@ -187,6 +189,10 @@ impl Client {
             user_agent,
         };
         let http = transport::build_http_client(&transport, None)?;
+        let ajam = match &b.ajam_config()? {
+            Some(cfg) => Some(crate::click_to_call::Ajam::new(cfg, &host_str, &transport)?),
+            None => None,
+        };
         let limit = b.rate_limit.unwrap_or(if source_is_localhost {
             RateLimit::disabled()
         } else {
@@ -208,6 +214,7 @@ impl Client {
                 diagnose: b.diagnose,
                 allow_dangerous: b.allow_dangerous,
                 transport,
+                ajam,
             }),
         })
     }
@@ -422,6 +429,11 @@ impl Client {
     }
 
     /// The client's timeout (also the stall limit while a raw body streams).
+    /// The AJAM connection for click-to-call, if the client has an AMI login.
+    pub(crate) fn ajam(&self) -> Option<&crate::click_to_call::Ajam> {
+        self.inner.ajam.as_ref()
+    }
+
     pub(crate) fn timeout(&self) -> Duration {
         self.inner.timeout
     }

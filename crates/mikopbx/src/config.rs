@@ -97,6 +97,10 @@ pub struct ClientBuilder {
     pub(crate) permissions: Option<Permissions>,
     pub(crate) diagnose: bool,
     pub(crate) allow_dangerous: bool,
+    /// The AMI login for click-to-call (username, secret).
+    pub(crate) ami: Option<(String, secrecy::SecretString)>,
+    pub(crate) ajam_port: Option<u16>,
+    pub(crate) ajam_pins: Vec<[u8; 32]>,
 }
 
 impl std::fmt::Debug for ClientBuilder {
@@ -108,6 +112,7 @@ impl std::fmt::Debug for ClientBuilder {
             .field("pins", &self.pins.len())
             .field("timeout", &self.timeout)
             .field("max_retries", &self.max_retries)
+            .field("ami_username", &self.ami.as_ref().map(|(u, _)| u))
             .finish_non_exhaustive()
     }
 }
@@ -129,6 +134,9 @@ impl ClientBuilder {
             permissions: None,
             diagnose: true,
             allow_dangerous: false,
+            ami: None,
+            ajam_port: None,
+            ajam_pins: Vec::new(),
         }
     }
 
@@ -243,6 +251,52 @@ impl ClientBuilder {
         self
     }
 
+    /// The Asterisk manager (AMI) login for click-to-call ([`crate::CallsApi::originate`]),
+    /// spoken over AJAM on the PBX's Asterisk HTTPS port with this client's certificate trust.
+    /// Give it a manager with only `originate` write and `call` read, bound to a network filter
+    /// that admits only this host (`asterisk_managers().create_click_to_call_manager`). The
+    /// secret is kept as a secret: never in `Debug`, logs or errors.
+    pub fn asterisk_manager(
+        mut self,
+        username: impl Into<String>,
+        secret: impl Into<String>,
+    ) -> Self {
+        self.ami = Some((username.into(), secrecy::SecretString::from(secret.into())));
+        self
+    }
+
+    /// The PBX's AJAM TLS port (`AJAMPortTLS`, default 8089), on the REST URL's host.
+    pub fn ajam_port(mut self, port: u16) -> Self {
+        self.ajam_port = Some(port);
+        self
+    }
+
+    /// Pin the Asterisk HTTPS port's certificate (SHA-256, as [`Self::pin_certificate_sha256`])
+    /// when it is not the web port's: a PBX whose database certificate is missing serves two
+    /// different fallback certificates on 443 and 8089. Without it, AJAM is verified like the
+    /// REST connection (its CA and pins).
+    pub fn pin_ajam_certificate_sha256(mut self, fingerprint: &str) -> Result<Self, Error> {
+        self.ajam_pins.push(transport::parse_pin(fingerprint)?);
+        Ok(self)
+    }
+
+    /// The AJAM settings, checked: a port or pin without a login is a mistake worth naming.
+    pub(crate) fn ajam_config(&self) -> Result<Option<crate::click_to_call::AjamConfig>, Error> {
+        match &self.ami {
+            Some((username, secret)) => Ok(Some(crate::click_to_call::AjamConfig {
+                username: username.clone(),
+                secret: secret.clone(),
+                port: self.ajam_port.unwrap_or(crate::DEFAULT_AJAM_PORT),
+                pins: (!self.ajam_pins.is_empty()).then(|| self.ajam_pins.clone()),
+            })),
+            None if self.ajam_port.is_some() || !self.ajam_pins.is_empty() => Err(Error::config(
+                "ajam_port / ajam_cert_sha256 were given without an AMI login; add \
+                 asterisk_manager(username, secret) (options ami_username, ami_secret)",
+            )),
+            None => Ok(None),
+        }
+    }
+
     /// Whether an API key is set.
     pub fn has_api_key(&self) -> bool {
         self.api_key.is_some()
@@ -284,6 +338,10 @@ pub const CLIENT_OPTIONS: &[&str] = &[
     "permissions",
     "key_network",
     "allow_dangerous_actions",
+    "ami_username",
+    "ami_secret",
+    "ajam_port",
+    "ajam_cert_sha256",
 ];
 
 /// The option's value as `T`, or an error that names the option and the expected form.
@@ -318,11 +376,15 @@ impl ClientBuilder {
     /// `"read"`/`"write"`), `key_network` (`"any"`, `"localhost"` or a filter id; only with
     /// `permissions`) and `allow_dangerous_actions` (`true` lets the client run the operations
     /// marked dangerous; only in builds with the `dangerous-actions` feature). `null` means "not
-    /// given". A name outside [`CLIENT_OPTIONS`] is refused:
+    /// given". `ami_username` and `ami_secret` (together) are the AMI login for click-to-call,
+    /// `ajam_port` its TLS port (default 8089) and `ajam_cert_sha256` that port's own pin
+    /// (see [`Self::asterisk_manager`]). A name outside [`CLIENT_OPTIONS`] is refused:
     /// there is no option that weakens certificate verification, so asking for one fails.
     pub fn options(mut self, options: &Map<String, Value>) -> Result<Self, Error> {
         let mut permissions: Option<Permissions> = None;
         let mut network: Option<NetworkFilter> = None;
+        let mut ami_username: Option<String> = None;
+        let mut ami_secret: Option<String> = None;
         for (name, value) in options.iter().filter(|(_, v)| !v.is_null()) {
             self = match name.as_str() {
                 "api_key" => self.api_key(ApiKey::new(option::<String>(name, value, "a string")?)),
@@ -390,6 +452,23 @@ impl ClientBuilder {
                     self.allow_dangerous = allow;
                     self
                 }
+                "ami_username" => {
+                    ami_username = Some(option(name, value, "a string")?);
+                    self
+                }
+                "ami_secret" => {
+                    ami_secret = Some(option(name, value, "a string")?);
+                    self
+                }
+                "ajam_port" => {
+                    let port: u16 = option(name, value, "a port number, 1-65535")?;
+                    self.ajam_port(port)
+                }
+                "ajam_cert_sha256" => self.pin_ajam_certificate_sha256(&option::<String>(
+                    name,
+                    value,
+                    "a hex fingerprint",
+                )?)?,
                 "key_network" => {
                     network = Some(option(
                         name,
@@ -406,6 +485,15 @@ impl ClientBuilder {
                 }
             };
         }
+        self = match (ami_username, ami_secret) {
+            (Some(u), Some(s)) => self.asterisk_manager(u, s),
+            (None, None) => self,
+            _ => {
+                return Err(Error::config(
+                    "ami_username and ami_secret go together: pass both (the Asterisk manager login for click-to-call)",
+                ));
+            }
+        };
         match (permissions, network) {
             (Some(p), Some(n)) => Ok(self.permissions(p.with_network(n))),
             (Some(p), None) => Ok(self.permissions(p)),

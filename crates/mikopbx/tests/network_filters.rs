@@ -19,8 +19,11 @@ async fn find_the_localhost_filter_for_a_key() {
         ..Default::default()
     });
     let found = pager.collect_all().await.unwrap();
-    assert_eq!(found.len(), 1, "{found:?}");
+    // Filter 3 (permit only) and filter 4 (permit, and deny everything else: what an AMI user
+    // needs, since Asterisk's ACL starts from "allow"); for an API key both restrict.
+    assert_eq!(found.len(), 2, "{found:?}");
     let filter = &found[0];
+    assert_eq!(found[1].permit, "127.0.0.1/32");
     assert_eq!(filter.permit, "127.0.0.1/32");
     assert!(filter.active_rules.is_some_and(|n| n > 0), "{filter:?}");
     let id: i64 = filter.id.parse().expect("numeric id");

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from . import _api, _bridge, _errors, _native  # noqa: F401  (_bridge registers the exit hook)
 from ._api import *  # noqa: F403  (the record classes and pagers)
-from ._calls import CallsApi, CallWatch
+from ._calls import AsyncCallsApi, CallsApi, CallWatch
 from ._client import AsyncClient, Client, ClientOptions, Permissions, RateLimit
 from ._native import CallEvent, CallEventType
 from ._recordings import AsyncRecording, Recording, RecordingFormat, RecordingInfo
@@ -33,6 +33,7 @@ __all__ = [
     "ClientOptions",
     "Permissions",
     "RateLimit",
+    "AsyncCallsApi",
     "CallsApi",
     "CallWatch",
     "CallEvent",

@@ -14,7 +14,7 @@ from typing import Dict, Iterable, Optional
 
 from ._native import CallEvent, NativeCallWatcher, NativeClient
 
-__all__ = ["CallWatch", "CallsApi"]
+__all__ = ["AsyncCallsApi", "CallWatch", "CallsApi"]
 
 
 def _ms(seconds: Optional[float]) -> Optional[int]:
@@ -66,8 +66,8 @@ class CallWatch:
 
 
 class CallsApi:
-    """``client.calls``, on the blocking and the asyncio client alike: live call events (a key
-    needs read on ``pbx-status`` and ``cdr``)."""
+    """``client.calls`` of the blocking client: live call events (a key needs read on
+    ``pbx-status`` and ``cdr``) and click-to-call (an Asterisk manager login)."""
 
     def __init__(self, native: NativeClient) -> None:
         self._native = native
@@ -88,3 +88,21 @@ class CallsApi:
         return CallWatch(
             _watcher(self._native, extensions, poll_interval, pbx_utc_offset_minutes, cdr_wait, resume_from)
         )
+
+    def originate(self, from_extension: str, to_number: str) -> str:
+        """Click-to-call: the agent's phone ``from_extension`` (``"201"``) rings, and when the
+        agent answers the PBX dials ``to_number`` (``"+79161234567"``). Returns the call's
+        ``linkedid``, which its CDR row will carry. Needs the client options ``ami_username`` and
+        ``ami_secret`` (and ``ajam_port`` when the PBX's AJAM TLS port is not 8089). Numbers that
+        are not plain digits raise :class:`ValidationError` before anything is sent; never
+        retried once it may have reached the PBX (the phone would ring twice)."""
+        return self._native.originate(from_extension, to_number)
+
+
+class AsyncCallsApi(CallsApi):
+    """``client.calls`` of the asyncio client: ``watch()`` as above (``async for``), and
+    ``await originate(...)``."""
+
+    async def originate(self, from_extension: str, to_number: str) -> str:  # type: ignore[override]
+        """Click-to-call, as :meth:`CallsApi.originate`."""
+        return await self._native.originate_async(from_extension, to_number)

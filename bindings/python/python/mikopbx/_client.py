@@ -27,7 +27,7 @@ from typing import (
 from . import _logging, _native
 from ._native import NativeClient
 from ._api import Access, AsyncResources, NetworkFilter, Resources
-from ._calls import CallsApi
+from ._calls import AsyncCallsApi, CallsApi
 from ._errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -60,6 +60,10 @@ class ClientOptions(TypedDict, total=False):
     - ``local_address``: bind the local side (e.g. ``"127.0.0.2"``).
     - ``rate_limit``: the client's request governor (on by default for non-loopback hosts).
     - ``user_agent``: prepended to the SDK's User-Agent.
+    - ``ami_username`` and ``ami_secret``: the Asterisk manager (AMI) login for click-to-call
+      (``calls.originate``), spoken over AJAM on the PBX's Asterisk HTTPS port with the same
+      certificate checks; ``ajam_port`` (default 8089) and ``ajam_cert_sha256`` (that port's
+      own pin, when it serves another certificate). The secret is never logged or shown.
     - ``allow_dangerous_actions``: let this client run the operations that can stop or destroy
       the PBX (``system.reboot``, ``system.shutdown``, …); without it they raise
       :class:`ConfigurationError` and nothing is sent. Leave it off in integrations.
@@ -77,6 +81,10 @@ class ClientOptions(TypedDict, total=False):
     rate_limit: RateLimit
     user_agent: str
     allow_dangerous_actions: bool
+    ami_username: str
+    ami_secret: str
+    ajam_port: int
+    ajam_cert_sha256: str
 
 
 _VERSION = _native.__version__
@@ -142,10 +150,13 @@ class _ClientBase:
     #: Live call events: ``calls.watch()`` (not a REST resource, so not in the generated API).
     calls: CallsApi
 
+    #: The ``calls`` class of this client kind (blocking or asyncio ``originate``).
+    _calls_class: Type[CallsApi] = CallsApi
+
     def _start(self, native: NativeClient) -> None:
         self._native = native
         self._attach(native)
-        self.calls = CallsApi(native)
+        self.calls = self._calls_class(native)
 
     def _attach(self, native: NativeClient) -> None:
         raise NotImplementedError  # the generated resource mixin provides it
@@ -191,6 +202,9 @@ class AsyncClient(AsyncResources, _ClientBase):
     ...     async for ext in pbx.extensions.list(search="20"):
     ...         print(ext.number, ext.callerid)
     """
+
+    _calls_class = AsyncCallsApi
+    calls: AsyncCallsApi
 
     async def __aenter__(self) -> AsyncClient:
         return self

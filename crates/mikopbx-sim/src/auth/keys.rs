@@ -110,9 +110,17 @@ pub(crate) const NETWORK_FILTERS: &[(&str, &str, &str, &str)] = &[
     // value "localhost" (its `^([0-9]+|none)$` sanitisation turns it into "", i.e. no filter),
     // so integrations that want a localhost-only key reference a filter like this one.
     ("3", "127.0.0.1/32", "", "Localhost (127.0.0.1)"),
+    // The same address with everything else denied: what an AMI user needs, because Asterisk's
+    // ACL starts from "allow" and a `permit` alone restricts nothing (ajam.rs).
+    (
+        "4",
+        "127.0.0.1/32",
+        "0.0.0.0/0",
+        "CRM host only (127.0.0.1, all else denied)",
+    ),
 ];
 
-fn ip_in(ip: IpAddr, net: &str) -> bool {
+pub(crate) fn ip_in(ip: IpAddr, net: &str) -> bool {
     let net = net.trim();
     let (addr, bits) = match net.split_once('/') {
         Some((a, b)) => (a, b.parse::<u32>().ok()),

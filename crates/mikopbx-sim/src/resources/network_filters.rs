@@ -42,6 +42,7 @@ const FIREWALL: &[(&str, bool, bool, &[&str])] = &[
         &["SIP", "IAX", "WEB", "SSH", "AMI", "AJAM", "ICMP"],
     ),
     ("3", true, false, &["WEB", "AMI", "AJAM", "ICMP"]),
+    ("4", false, false, &["WEB", "AJAM"]),
 ];
 
 /// `(category, action, rows)`: one category's rules of a filter.
@@ -332,7 +333,7 @@ mod wire_tests {
         );
         assert!(body.starts_with(first), "{body}");
         assert!(
-            body.contains(r#"],"total":3,"offset":0,"limit":0},"messages":[],"function":"getList","processor":"MikoPBX\\PBXCoreREST\\Lib\\NetworkFilters\\GetListAction::main""#),
+            body.contains(r#"],"total":4,"offset":0,"limit":0},"messages":[],"function":"getList","processor":"MikoPBX\\PBXCoreREST\\Lib\\NetworkFilters\\GetListAction::main""#),
             "{body}"
         );
         let v: Value = serde_json::from_str(&body).unwrap();
@@ -342,23 +343,24 @@ mod wire_tests {
             .iter()
             .map(|i| i["id"].as_str().unwrap())
             .collect();
-        assert_eq!(ids, ["1", "2", "3"]);
+        assert_eq!(ids, ["1", "2", "3", "4"]);
         // Office LAN allows everything: 4 SIP + 1 IAX + 2 WEB + 1 SSH + 1 AMI + 2 AJAM + 1 ICMP rows.
         assert_eq!(v["data"]["items"][1]["active_rules"], 12);
 
         // `search` is LIKE on description or permit.
         let (_, v) = json(c.get(api(&sim, "network-filters?search=127.0.0.1"))).await;
-        assert_eq!(v["data"]["total"], 1);
+        assert_eq!(v["data"]["total"], 2);
         assert_eq!(v["data"]["items"][0]["permit"], "127.0.0.1/32");
+        assert_eq!(v["data"]["items"][1]["id"], "4");
         let (_, v) = json(c.get(api(&sim, "network-filters?search=office"))).await;
         assert_eq!(v["data"]["items"][0]["id"], "2");
         // PHP empty("0"): no filter at all.
         let (_, v) = json(c.get(api(&sim, "network-filters?search=0"))).await;
-        assert_eq!(v["data"]["total"], 3);
+        assert_eq!(v["data"]["total"], 4);
 
         // Paging: array_slice only when limit > 0; total counts every match.
         let (_, v) = json(c.get(api(&sim, "network-filters?limit=2&offset=1"))).await;
-        assert_eq!(v["data"]["total"], 3);
+        assert_eq!(v["data"]["total"], 4);
         assert_eq!(v["data"]["offset"], 1);
         assert_eq!(v["data"]["limit"], 2);
         let page: Vec<&str> = v["data"]["items"]
@@ -369,9 +371,9 @@ mod wire_tests {
             .collect();
         assert_eq!(page, ["2", "3"]);
         let (_, v) = json(c.get(api(&sim, "network-filters?offset=2"))).await;
-        assert_eq!(v["data"]["items"].as_array().unwrap().len(), 3);
+        assert_eq!(v["data"]["items"].as_array().unwrap().len(), 4);
         let (_, v) = json(c.get(api(&sim, "network-filters?limit=1&offset=-1"))).await;
-        assert_eq!(v["data"]["items"][0]["id"], "3");
+        assert_eq!(v["data"]["items"][0]["id"], "4");
     }
 
     /// GetRecordAction: createFromModel() with the rules by category; the not-found quirks.
