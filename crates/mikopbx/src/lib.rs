@@ -106,7 +106,7 @@ mod retry;
 pub mod transport;
 
 pub use api::Paged;
-pub use auth::ApiKey;
+pub use auth::{ApiKey, Secret};
 pub use calls::{CallEvent, CallEventType, CallWatcher, CallsApi, WatchOptions};
 pub use client::{CertificateInfo, Client, TlsReport};
 pub use config::{CLIENT_OPTIONS, ClientBuilder, RateLimit};
