@@ -440,7 +440,7 @@ mod tests {
         let m: AsteriskManager = serde_json::from_str(row).unwrap();
         assert!(m.secret.is_empty());
         assert_eq!(m.permissions, AmiPermissions::default());
-        assert_eq!(m.extra["readPermissionsSummary"], "\"call, cdr\"");
+        assert_eq!(m.extra["readPermissionsSummary"], "call, cdr");
     }
 
     #[test]
