@@ -9,8 +9,8 @@ use std::sync::Arc;
 
 use common::*;
 use mikopbx::{
-    Access, AmiPermissions, AsteriskManager, AsteriskManagerInput, ErrorKind, NetworkFilter,
-    Permissions, Resource, Secret,
+    Access, AmiPermissions, AmiPermissionsInput, AsteriskManager, AsteriskManagerInput, ErrorKind,
+    NetworkFilter, Permissions, Resource, Secret,
 };
 
 fn input(username: &str) -> AsteriskManagerInput {
@@ -91,7 +91,7 @@ async fn create_update_patch_delete() {
             description: Some("CRM link".into()),
             networkfilterid: Some("1".into()),
             eventfilter: Some("Event: Newchannel\nEvent: Hangup".into()),
-            permissions: Some(AmiPermissions {
+            permissions: Some(AmiPermissionsInput {
                 call_read: true,
                 cdr_read: true,
                 originate_write: true,
@@ -130,7 +130,7 @@ async fn create_update_patch_delete() {
             AsteriskManagerInput {
                 username: Some("crm".into()),
                 secret: Some(Arc::new(Secret::new(""))),
-                permissions: Some(AmiPermissions {
+                permissions: Some(AmiPermissionsInput {
                     user_read: true,
                     ..Default::default()
                 }),

@@ -37,7 +37,7 @@ __all__ = [
     "ActiveCall",
     "ActiveChannel",
     "AmiPermissions",
-    "AmiPermissions",
+    "AmiPermissionsInput",
     "ApiKeyInfo",
     "AsteriskManager",
     "AsyncPager",
@@ -65,11 +65,9 @@ Access = Literal["read", "write"]
 NetworkFilter = Union[Literal["any", "localhost"], int]
 
 
-class AmiPermissions(TypedDict):
-    """Read / write per AMI permission class, as the server takes them: the ``permissions`` object of
-    26 booleans ``<class>_read`` / ``<class>_write`` over the 13 classes (``DataStructure.php:380-480``,
-    ``SaveRecordAction::processPermissions``). When sent, it replaces every flag (a flag left false
-    is removed).
+class AmiPermissionsInput(TypedDict):
+    """The permissions to give a user (create / update / patch): all 26 flags are sent and replace
+    the current ones; a flag left out is false. ``AmiPermissions`` converts into it (``.into()``).
 
     Keys:
         call_read: Read ``call``.
@@ -1185,7 +1183,7 @@ class AsyncAsteriskManagersApi:
         description: Optional[str] = None,
         networkfilterid: Optional[str] = None,
         eventfilter: Optional[str] = None,
-        permissions: Optional[AmiPermissions] = None,
+        permissions: Optional[AmiPermissionsInput] = None,
     ) -> AsteriskManager:
         """Creates a user (``username`` required and unique; a secret is generated when none is
         given). Not retried after an ambiguous failure: it would create twice.
@@ -1223,7 +1221,7 @@ class AsyncAsteriskManagersApi:
         description: Optional[str] = None,
         networkfilterid: Optional[str] = None,
         eventfilter: Optional[str] = None,
-        permissions: Optional[AmiPermissions] = None,
+        permissions: Optional[AmiPermissionsInput] = None,
     ) -> AsteriskManager:
         """Changes a user (PUT). As on the server, fields left out keep their values; ``permissions``,
         when given, replace all 26 flags.
@@ -1262,7 +1260,7 @@ class AsyncAsteriskManagersApi:
         description: Optional[str] = None,
         networkfilterid: Optional[str] = None,
         eventfilter: Optional[str] = None,
-        permissions: Optional[AmiPermissions] = None,
+        permissions: Optional[AmiPermissionsInput] = None,
     ) -> AsteriskManager:
         """Changes only the fields given (PATCH). Not retried: a partial update is not guaranteed
         idempotent.
@@ -2366,7 +2364,7 @@ class AsteriskManagersApi:
         description: Optional[str] = None,
         networkfilterid: Optional[str] = None,
         eventfilter: Optional[str] = None,
-        permissions: Optional[AmiPermissions] = None,
+        permissions: Optional[AmiPermissionsInput] = None,
     ) -> AsteriskManager:
         """Creates a user (``username`` required and unique; a secret is generated when none is
         given). Not retried after an ambiguous failure: it would create twice.
@@ -2404,7 +2402,7 @@ class AsteriskManagersApi:
         description: Optional[str] = None,
         networkfilterid: Optional[str] = None,
         eventfilter: Optional[str] = None,
-        permissions: Optional[AmiPermissions] = None,
+        permissions: Optional[AmiPermissionsInput] = None,
     ) -> AsteriskManager:
         """Changes a user (PUT). As on the server, fields left out keep their values; ``permissions``,
         when given, replace all 26 flags.
@@ -2443,7 +2441,7 @@ class AsteriskManagersApi:
         description: Optional[str] = None,
         networkfilterid: Optional[str] = None,
         eventfilter: Optional[str] = None,
-        permissions: Optional[AmiPermissions] = None,
+        permissions: Optional[AmiPermissionsInput] = None,
     ) -> AsteriskManager:
         """Changes only the fields given (PATCH). Not retried: a partial update is not guaranteed
         idempotent.

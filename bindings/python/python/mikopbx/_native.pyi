@@ -692,7 +692,7 @@ class SysInfo:
     def __eq__(self, other: object) -> bool: ...
 
 # The arguments of each operation, as the generated methods pass them.
-class _AmiPermissions(TypedDict):
+class _AmiPermissionsInput(TypedDict):
     call_read: bool
     call_write: bool
     cdr_read: bool
@@ -727,7 +727,7 @@ class _AsteriskManagerInput(TypedDict, total=False):
     description: Optional[str]
     networkfilterid: Optional[str]
     eventfilter: Optional[str]
-    permissions: Optional[_AmiPermissions]
+    permissions: Optional[_AmiPermissionsInput]
 
 
 class _CallQueueInput(TypedDict, total=False):

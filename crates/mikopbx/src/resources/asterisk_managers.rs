@@ -325,6 +325,151 @@ impl AmiPermissions {
     }
 }
 
+/// The permissions to give a user (create / update / patch): all 26 flags are sent and replace
+/// the current ones; a flag left out is false. [`AmiPermissions`] converts into it (`.into()`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct AmiPermissionsInput {
+    /// Read `call`.
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = false))]
+    pub call_read: bool,
+    /// Write `call`.
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = false))]
+    pub call_write: bool,
+    /// Read `cdr`.
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = false))]
+    pub cdr_read: bool,
+    /// Write `cdr`.
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = false))]
+    pub cdr_write: bool,
+    /// Read `originate`.
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = false))]
+    pub originate_read: bool,
+    /// Write `originate`.
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = false))]
+    pub originate_write: bool,
+    /// Read `reporting`.
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = false))]
+    pub reporting_read: bool,
+    /// Write `reporting`.
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = false))]
+    pub reporting_write: bool,
+    /// Read `agent`.
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = false))]
+    pub agent_read: bool,
+    /// Write `agent`.
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = false))]
+    pub agent_write: bool,
+    /// Read `config`.
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = false))]
+    pub config_read: bool,
+    /// Write `config`.
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = false))]
+    pub config_write: bool,
+    /// Read `dialplan`.
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = false))]
+    pub dialplan_read: bool,
+    /// Write `dialplan`.
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = false))]
+    pub dialplan_write: bool,
+    /// Read `dtmf`.
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = false))]
+    pub dtmf_read: bool,
+    /// Write `dtmf`.
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = false))]
+    pub dtmf_write: bool,
+    /// Read `log`.
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = false))]
+    pub log_read: bool,
+    /// Write `log`.
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = false))]
+    pub log_write: bool,
+    /// Read `system`.
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = false))]
+    pub system_read: bool,
+    /// Write `system`.
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = false))]
+    pub system_write: bool,
+    /// Read `user`.
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = false))]
+    pub user_read: bool,
+    /// Write `user`.
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = false))]
+    pub user_write: bool,
+    /// Read `verbose`.
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = false))]
+    pub verbose_read: bool,
+    /// Write `verbose`.
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = false))]
+    pub verbose_write: bool,
+    /// Read `command`.
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = false))]
+    pub command_read: bool,
+    /// Write `command`.
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = false))]
+    pub command_write: bool,
+}
+
+impl From<AmiPermissions> for AmiPermissionsInput {
+    fn from(p: AmiPermissions) -> Self {
+        AmiPermissionsInput {
+            call_read: p.call_read,
+            call_write: p.call_write,
+            cdr_read: p.cdr_read,
+            cdr_write: p.cdr_write,
+            originate_read: p.originate_read,
+            originate_write: p.originate_write,
+            reporting_read: p.reporting_read,
+            reporting_write: p.reporting_write,
+            agent_read: p.agent_read,
+            agent_write: p.agent_write,
+            config_read: p.config_read,
+            config_write: p.config_write,
+            dialplan_read: p.dialplan_read,
+            dialplan_write: p.dialplan_write,
+            dtmf_read: p.dtmf_read,
+            dtmf_write: p.dtmf_write,
+            log_read: p.log_read,
+            log_write: p.log_write,
+            system_read: p.system_read,
+            system_write: p.system_write,
+            user_read: p.user_read,
+            user_write: p.user_write,
+            verbose_read: p.verbose_read,
+            verbose_write: p.verbose_write,
+            command_read: p.command_read,
+            command_write: p.command_write,
+        }
+    }
+}
+
 /// The fields of a user to create, replace or patch: only those set are used (the server's
 /// `isset()` semantics; `username` is required to create). Strings longer than the server's
 /// limits (username 50, secret 255, description 255, eventfilter 2000 characters) are cut by
@@ -352,7 +497,7 @@ pub struct AsteriskManagerInput {
     pub eventfilter: Option<String>,
     /// Read / write per class; when given, all 26 flags are replaced.
     #[cfg_attr(feature = "uniffi", uniffi(default))]
-    pub permissions: Option<AmiPermissions>,
+    pub permissions: Option<AmiPermissionsInput>,
 }
 
 impl AsteriskManagersApi {
@@ -397,7 +542,7 @@ impl AsteriskManagersApi {
             description: Some("click-to-call (mikopbx-sdk)".to_owned()),
             networkfilterid: Some(filter.to_owned()),
             eventfilter: None,
-            permissions: Some(AmiPermissions::click_to_call()),
+            permissions: Some(AmiPermissions::click_to_call().into()),
         })
         .await
     }
