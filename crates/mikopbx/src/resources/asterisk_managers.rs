@@ -106,7 +106,7 @@ python_records!(AsteriskManager {
     }
     #[getter]
     fn is_system(&self) -> bool {
-        self.is_system.clone()
+        self.is_system
     }
     #[getter]
     fn represent(&self) -> String {
