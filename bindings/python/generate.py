@@ -38,6 +38,7 @@ Json = Dict[str, Any]
 #: their own are type aliases of the same name in ``_api.py`` (and ``mikopbx``).
 VALUE_TYPES = {
     "ApiKey": "str",
+    "Secret": "str",
     "Access": 'Literal["read", "write"]',
     "NetworkFilter": 'Union[Literal["any", "localhost"], int]',
 }

@@ -8,7 +8,9 @@ use pyo3::prelude::*;
 pub fn add_records(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<mikopbx::ActiveCall>()?;
     m.add_class::<mikopbx::ActiveChannel>()?;
+    m.add_class::<mikopbx::AmiPermissions>()?;
     m.add_class::<mikopbx::ApiKeyInfo>()?;
+    m.add_class::<mikopbx::AsteriskManager>()?;
     m.add_class::<mikopbx::CallQueue>()?;
     m.add_class::<mikopbx::CallQueueMember>()?;
     m.add_class::<mikopbx::CdrCall>()?;

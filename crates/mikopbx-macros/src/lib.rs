@@ -120,7 +120,9 @@ fn replace_names(input: TokenStream2) -> TokenStream2 {
 /// that are not primitives or standard containers. Such a type must derive `Describe` too, or the
 /// build fails: the manifest can then always name every nested record.
 fn nested_model_type(ty: &syn::Type) -> Option<syn::Type> {
-    const LEAVES: &[&str] = &["String", "HashMap", "BTreeMap", "ApiKey", "Duration"];
+    const LEAVES: &[&str] = &[
+        "String", "HashMap", "BTreeMap", "ApiKey", "Secret", "Duration",
+    ];
     let syn::Type::Path(path) = ty else {
         return None;
     };

@@ -121,6 +121,101 @@ impl ApiKey {
     }
 }
 
+/// A password the PBX hands back in clear (an AMI user's `secret`: `asterisk-managers` returns it
+/// on every read, src/PBXCoreREST/Lib/AsteriskManagers/DataStructure.php:65). Unlike [`ApiKey`]
+/// it is never abbreviated: `Debug`, `Display` (Kotlin `toString`, Swift `description`) and the
+/// Python `repr` of the records holding it show `Secret(<redacted>)`, because even ten
+/// characters of an eight-byte AMI password are most of it. Read it with `expose_secret`.
+#[derive(Clone)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Object))]
+#[cfg_attr(feature = "uniffi", uniffi::export(Display, Debug))]
+pub struct Secret(SecretString);
+
+impl Secret {
+    /// Wraps a password, as given (no trimming: a password may end in a space).
+    pub fn new(secret: impl Into<String>) -> Self {
+        Secret(SecretString::from(secret.into()))
+    }
+
+    /// The password itself, to configure the AMI client. Never log it.
+    pub fn expose_secret(&self) -> &str {
+        self.0.expose_secret()
+    }
+
+    /// True when there is no password (a list row, which carries none).
+    pub fn is_empty(&self) -> bool {
+        self.expose_secret().is_empty()
+    }
+}
+
+impl Default for Secret {
+    fn default() -> Self {
+        Secret::new(String::new())
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+impl std::fmt::Display for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+impl PartialEq for Secret {
+    fn eq(&self, other: &Self) -> bool {
+        self.expose_secret() == other.expose_secret()
+    }
+}
+
+impl Eq for Secret {}
+
+impl From<&str> for Secret {
+    fn from(s: &str) -> Self {
+        Secret::new(s)
+    }
+}
+
+impl From<String> for Secret {
+    fn from(s: String) -> Self {
+        Secret::new(s)
+    }
+}
+
+/// Sent as its text: a request body is the one place the password has to go.
+impl serde::Serialize for Secret {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.expose_secret())
+    }
+}
+
+/// From any scalar (PHP may send a number); `null` is an empty secret.
+impl<'de> serde::Deserialize<'de> for Secret {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::envelope::lenient::string(d).map(Secret::new)
+    }
+}
+
+/// Kotlin/Swift: `Secret(text)`, and reading it back.
+#[cfg(feature = "uniffi")]
+#[uniffi::export]
+impl Secret {
+    /// Wraps a password; it is never shown by `toString`/`description`, logs or errors.
+    #[uniffi::constructor(name = "new")]
+    pub fn ffi_new(secret: String) -> Self {
+        Secret::new(secret)
+    }
+    /// The plaintext password, to configure the AMI client. Never log it.
+    #[uniffi::method(name = "expose_secret")]
+    pub fn ffi_expose_secret(&self) -> String {
+        self.expose_secret().to_owned()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -133,6 +228,18 @@ mod tests {
         assert_eq!(k.key_display(), "01234...bcdef");
         let short = ApiKey::new("secret");
         assert_eq!(format!("{short:?}"), "ApiKey(…)");
+    }
+
+    #[test]
+    fn a_secret_never_shows_even_in_part() {
+        let s = Secret::new("PASSWORD1cami-and-some-more-characters");
+        assert_eq!(format!("{s:?}"), "Secret(<redacted>)");
+        assert_eq!(format!("{s}"), "Secret(<redacted>)");
+        assert_eq!(s.expose_secret(), "PASSWORD1cami-and-some-more-characters");
+        assert_eq!(
+            serde_json::to_string(&s).unwrap(),
+            r#""PASSWORD1cami-and-some-more-characters""#
+        );
     }
 
     #[test]

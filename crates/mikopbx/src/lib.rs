@@ -107,7 +107,7 @@ mod retry;
 pub mod transport;
 
 pub use api::Paged;
-pub use auth::ApiKey;
+pub use auth::{ApiKey, Secret};
 pub use calls::{CallEvent, CallEventType, CallWatcher, CallsApi, WatchOptions};
 pub use click_to_call::DEFAULT_AJAM_PORT;
 pub use client::{CertificateInfo, Client, TlsReport};

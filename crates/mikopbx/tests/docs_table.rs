@@ -31,7 +31,16 @@ fn every_field_type_is_known() {
     let primitive = |t: &str| {
         matches!(
             t,
-            "String" | "bool" | "i64" | "u64" | "u32" | "u16" | "Arc<ApiKey>" | "NetworkFilter"
+            "String"
+                | "bool"
+                | "i64"
+                | "u64"
+                | "u32"
+                | "u16"
+                | "Arc<ApiKey>"
+                | "Arc<Secret>"
+                | "Secret"
+                | "NetworkFilter"
         ) || t.starts_with("HashMap<String,")
     };
     for m in models.values() {
@@ -39,6 +48,7 @@ fn every_field_type_is_known() {
             let inner =
                 f.ty.trim_start_matches("Option<")
                     .trim_start_matches("Vec<")
+                    .trim_start_matches("Arc<")
                     .trim_end_matches('>');
             assert!(
                 primitive(f.ty) || primitive(inner) || models.contains_key(inner),

@@ -5,7 +5,9 @@
 mod common;
 
 use common::*;
-use mikopbx::{Access, Client, ErrorKind, LanguageChange, NewDateTime, Permissions, Resource};
+#[cfg(feature = "dangerous-actions")]
+use mikopbx::{Access, Permissions, Resource};
+use mikopbx::{Client, ErrorKind, LanguageChange, NewDateTime};
 use mikopbx_sim::RunningSimulator;
 
 /// What the simulator recorded of the effects it cannot have (`state.json`, `system_actions`).

@@ -10,7 +10,9 @@ from typing import List, Literal, Mapping, Optional, Sequence, TypedDict, Union
 from ._native import (
     ActiveCall,
     ActiveChannel,
+    AmiPermissions,
     ApiKeyInfo,
+    AsteriskManager,
     AsyncPager,
     CallQueue,
     CallQueueMember,
@@ -34,7 +36,10 @@ __all__ = [
     "Access",
     "ActiveCall",
     "ActiveChannel",
+    "AmiPermissions",
+    "AmiPermissionsInput",
     "ApiKeyInfo",
+    "AsteriskManager",
     "AsyncPager",
     "CallQueue",
     "CallQueueMember",
@@ -58,6 +63,67 @@ __all__ = [
 Access = Literal["read", "write"]
 #: Which addresses may use a key.
 NetworkFilter = Union[Literal["any", "localhost"], int]
+
+
+class AmiPermissionsInput(TypedDict):
+    """The permissions to give a user (create / update / patch): all 26 flags are sent and replace
+    the current ones; a flag left out is false. ``AmiPermissions`` converts into it (``.into()``).
+
+    Keys:
+        call_read: Read ``call``.
+        call_write: Write ``call``.
+        cdr_read: Read ``cdr``.
+        cdr_write: Write ``cdr``.
+        originate_read: Read ``originate``.
+        originate_write: Write ``originate``.
+        reporting_read: Read ``reporting``.
+        reporting_write: Write ``reporting``.
+        agent_read: Read ``agent``.
+        agent_write: Write ``agent``.
+        config_read: Read ``config``.
+        config_write: Write ``config``.
+        dialplan_read: Read ``dialplan``.
+        dialplan_write: Write ``dialplan``.
+        dtmf_read: Read ``dtmf``.
+        dtmf_write: Write ``dtmf``.
+        log_read: Read ``log``.
+        log_write: Write ``log``.
+        system_read: Read ``system``.
+        system_write: Write ``system``.
+        user_read: Read ``user``.
+        user_write: Write ``user``.
+        verbose_read: Read ``verbose``.
+        verbose_write: Write ``verbose``.
+        command_read: Read ``command``.
+        command_write: Write ``command``.
+    """
+
+    call_read: bool
+    call_write: bool
+    cdr_read: bool
+    cdr_write: bool
+    originate_read: bool
+    originate_write: bool
+    reporting_read: bool
+    reporting_write: bool
+    agent_read: bool
+    agent_write: bool
+    config_read: bool
+    config_write: bool
+    dialplan_read: bool
+    dialplan_write: bool
+    dtmf_read: bool
+    dtmf_write: bool
+    log_read: bool
+    log_write: bool
+    system_read: bool
+    system_write: bool
+    user_read: bool
+    user_write: bool
+    verbose_read: bool
+    verbose_write: bool
+    command_read: bool
+    command_write: bool
 
 
 class _CallQueueMemberInputRequired(TypedDict):
@@ -1066,6 +1132,169 @@ class AsyncNetworkFiltersApi:
         )
 
 
+class AsyncAsteriskManagersApi:
+    """``client.asterisk_managers`` of ``AsyncClient``: the ``asterisk-managers`` operations.
+
+    - ``list``: List AMI users
+    - ``get``: One AMI user
+    - ``get_default``: Defaults for a new AMI user
+    - ``copy``: A copy of an AMI user, to create
+    - ``create``: Create an AMI user
+    - ``update``: Replace an AMI user
+    - ``patch``: Change some fields of an AMI user
+    - ``delete``: Delete an AMI user
+    """
+
+    __slots__ = ("_native",)
+
+    def __init__(self, native: NativeClient) -> None:
+        self._native = native
+
+    async def list(self) -> List[AsteriskManager]:
+        """Every AMI user, by username (the server sends them all at once). List rows carry no
+        secret and no permission booleans: ``read_permissions_summary`` and the like are in ``extra``.
+        """
+        return await self._native.call_async("asterisk_managers.list", {})
+
+    async def get(self, id: str) -> AsteriskManager:
+        """One AMI user by numeric id, with its secret (held as a ``Secret``, never printed). The
+        system managers (``mikopbxuser``, ``phpagi``, ``admin``) are refused with 403.
+        """
+        return await self._native.call_async("asterisk_managers.get", {"id": id})
+
+    async def get_default(self) -> AsteriskManager:
+        """A new user's defaults: a freshly generated random secret, no permissions, no network
+        filter. Nothing is saved.
+        """
+        return await self._native.call_async("asterisk_managers.get_default", {})
+
+    async def copy(self, id: str) -> AsteriskManager:
+        """A prefilled copy of a user (no id, no username, a new random secret, ``Copy of: `` before
+        the description, same permissions and filters), not saved: pass it to ``create``. A GET,
+        so read permission is enough.
+        """
+        return await self._native.call_async("asterisk_managers.copy", {"id": id})
+
+    async def create(
+        self,
+        *,
+        username: Optional[str] = None,
+        secret: Optional[str] = None,
+        description: Optional[str] = None,
+        networkfilterid: Optional[str] = None,
+        eventfilter: Optional[str] = None,
+        permissions: Optional[AmiPermissionsInput] = None,
+    ) -> AsteriskManager:
+        """Creates a user (``username`` required and unique; a secret is generated when none is
+        given). Not retried after an ambiguous failure: it would create twice.
+
+        Args:
+            username: The AMI login name (1–50 characters, unique).
+            secret: The password; on create, the server generates one when it is left out or empty. On
+                update an empty one keeps the current password.
+            description: Description.
+            networkfilterid: A ``m_NetworkFilters`` id, or ``none`` (any address: avoid it). Anything else is reduced to
+                its digits by the server (``localhost`` becomes ``none``).
+            eventfilter: AMI event filter lines, newline-separated (at most 2000 characters).
+            permissions: Read / write per class; when given, all 26 flags are replaced.
+        """
+        return await self._native.call_async(
+            "asterisk_managers.create",
+            {
+                "manager": {
+                    "username": username,
+                    "secret": secret,
+                    "description": description,
+                    "networkfilterid": networkfilterid,
+                    "eventfilter": eventfilter,
+                    "permissions": permissions,
+                },
+            },
+        )
+
+    async def update(
+        self,
+        id: str,
+        *,
+        username: Optional[str] = None,
+        secret: Optional[str] = None,
+        description: Optional[str] = None,
+        networkfilterid: Optional[str] = None,
+        eventfilter: Optional[str] = None,
+        permissions: Optional[AmiPermissionsInput] = None,
+    ) -> AsteriskManager:
+        """Changes a user (PUT). As on the server, fields left out keep their values; ``permissions``,
+        when given, replace all 26 flags.
+
+        Args:
+            username: The AMI login name (1–50 characters, unique).
+            secret: The password; on create, the server generates one when it is left out or empty. On
+                update an empty one keeps the current password.
+            description: Description.
+            networkfilterid: A ``m_NetworkFilters`` id, or ``none`` (any address: avoid it). Anything else is reduced to
+                its digits by the server (``localhost`` becomes ``none``).
+            eventfilter: AMI event filter lines, newline-separated (at most 2000 characters).
+            permissions: Read / write per class; when given, all 26 flags are replaced.
+        """
+        return await self._native.call_async(
+            "asterisk_managers.update",
+            {
+                "id": id,
+                "manager": {
+                    "username": username,
+                    "secret": secret,
+                    "description": description,
+                    "networkfilterid": networkfilterid,
+                    "eventfilter": eventfilter,
+                    "permissions": permissions,
+                },
+            },
+        )
+
+    async def patch(
+        self,
+        id: str,
+        *,
+        username: Optional[str] = None,
+        secret: Optional[str] = None,
+        description: Optional[str] = None,
+        networkfilterid: Optional[str] = None,
+        eventfilter: Optional[str] = None,
+        permissions: Optional[AmiPermissionsInput] = None,
+    ) -> AsteriskManager:
+        """Changes only the fields given (PATCH). Not retried: a partial update is not guaranteed
+        idempotent.
+
+        Args:
+            username: The AMI login name (1–50 characters, unique).
+            secret: The password; on create, the server generates one when it is left out or empty. On
+                update an empty one keeps the current password.
+            description: Description.
+            networkfilterid: A ``m_NetworkFilters`` id, or ``none`` (any address: avoid it). Anything else is reduced to
+                its digits by the server (``localhost`` becomes ``none``).
+            eventfilter: AMI event filter lines, newline-separated (at most 2000 characters).
+            permissions: Read / write per class; when given, all 26 flags are replaced.
+        """
+        return await self._native.call_async(
+            "asterisk_managers.patch",
+            {
+                "id": id,
+                "patch": {
+                    "username": username,
+                    "secret": secret,
+                    "description": description,
+                    "networkfilterid": networkfilterid,
+                    "eventfilter": eventfilter,
+                    "permissions": permissions,
+                },
+            },
+        )
+
+    async def delete(self, id: str) -> None:
+        """Deletes a user; its AMI login stops working when the PBX rewrites ``manager.conf``."""
+        await self._native.call_async("asterisk_managers.delete", {"id": id})
+
+
 class AsyncResources:
     """The resource handles of ``AsyncClient``."""
 
@@ -1078,6 +1307,7 @@ class AsyncResources:
     api_keys: AsyncApiKeysApi
     call_queues: AsyncCallQueuesApi
     network_filters: AsyncNetworkFiltersApi
+    asterisk_managers: AsyncAsteriskManagersApi
 
     def _attach(self, native: NativeClient) -> None:
         self.system = AsyncSystemApi(native)
@@ -1089,6 +1319,7 @@ class AsyncResources:
         self.api_keys = AsyncApiKeysApi(native)
         self.call_queues = AsyncCallQueuesApi(native)
         self.network_filters = AsyncNetworkFiltersApi(native)
+        self.asterisk_managers = AsyncAsteriskManagersApi(native)
 
 
 # ---- blocking (the asyncio section, unasynced) ---------------------------------------------
@@ -2082,6 +2313,169 @@ class NetworkFiltersApi:
         )
 
 
+class AsteriskManagersApi:
+    """``client.asterisk_managers`` of ``Client``: the ``asterisk-managers`` operations.
+
+    - ``list``: List AMI users
+    - ``get``: One AMI user
+    - ``get_default``: Defaults for a new AMI user
+    - ``copy``: A copy of an AMI user, to create
+    - ``create``: Create an AMI user
+    - ``update``: Replace an AMI user
+    - ``patch``: Change some fields of an AMI user
+    - ``delete``: Delete an AMI user
+    """
+
+    __slots__ = ("_native",)
+
+    def __init__(self, native: NativeClient) -> None:
+        self._native = native
+
+    def list(self) -> List[AsteriskManager]:
+        """Every AMI user, by username (the server sends them all at once). List rows carry no
+        secret and no permission booleans: ``read_permissions_summary`` and the like are in ``extra``.
+        """
+        return self._native.call("asterisk_managers.list", {})
+
+    def get(self, id: str) -> AsteriskManager:
+        """One AMI user by numeric id, with its secret (held as a ``Secret``, never printed). The
+        system managers (``mikopbxuser``, ``phpagi``, ``admin``) are refused with 403.
+        """
+        return self._native.call("asterisk_managers.get", {"id": id})
+
+    def get_default(self) -> AsteriskManager:
+        """A new user's defaults: a freshly generated random secret, no permissions, no network
+        filter. Nothing is saved.
+        """
+        return self._native.call("asterisk_managers.get_default", {})
+
+    def copy(self, id: str) -> AsteriskManager:
+        """A prefilled copy of a user (no id, no username, a new random secret, ``Copy of: `` before
+        the description, same permissions and filters), not saved: pass it to ``create``. A GET,
+        so read permission is enough.
+        """
+        return self._native.call("asterisk_managers.copy", {"id": id})
+
+    def create(
+        self,
+        *,
+        username: Optional[str] = None,
+        secret: Optional[str] = None,
+        description: Optional[str] = None,
+        networkfilterid: Optional[str] = None,
+        eventfilter: Optional[str] = None,
+        permissions: Optional[AmiPermissionsInput] = None,
+    ) -> AsteriskManager:
+        """Creates a user (``username`` required and unique; a secret is generated when none is
+        given). Not retried after an ambiguous failure: it would create twice.
+
+        Args:
+            username: The AMI login name (1–50 characters, unique).
+            secret: The password; on create, the server generates one when it is left out or empty. On
+                update an empty one keeps the current password.
+            description: Description.
+            networkfilterid: A ``m_NetworkFilters`` id, or ``none`` (any address: avoid it). Anything else is reduced to
+                its digits by the server (``localhost`` becomes ``none``).
+            eventfilter: AMI event filter lines, newline-separated (at most 2000 characters).
+            permissions: Read / write per class; when given, all 26 flags are replaced.
+        """
+        return self._native.call(
+            "asterisk_managers.create",
+            {
+                "manager": {
+                    "username": username,
+                    "secret": secret,
+                    "description": description,
+                    "networkfilterid": networkfilterid,
+                    "eventfilter": eventfilter,
+                    "permissions": permissions,
+                },
+            },
+        )
+
+    def update(
+        self,
+        id: str,
+        *,
+        username: Optional[str] = None,
+        secret: Optional[str] = None,
+        description: Optional[str] = None,
+        networkfilterid: Optional[str] = None,
+        eventfilter: Optional[str] = None,
+        permissions: Optional[AmiPermissionsInput] = None,
+    ) -> AsteriskManager:
+        """Changes a user (PUT). As on the server, fields left out keep their values; ``permissions``,
+        when given, replace all 26 flags.
+
+        Args:
+            username: The AMI login name (1–50 characters, unique).
+            secret: The password; on create, the server generates one when it is left out or empty. On
+                update an empty one keeps the current password.
+            description: Description.
+            networkfilterid: A ``m_NetworkFilters`` id, or ``none`` (any address: avoid it). Anything else is reduced to
+                its digits by the server (``localhost`` becomes ``none``).
+            eventfilter: AMI event filter lines, newline-separated (at most 2000 characters).
+            permissions: Read / write per class; when given, all 26 flags are replaced.
+        """
+        return self._native.call(
+            "asterisk_managers.update",
+            {
+                "id": id,
+                "manager": {
+                    "username": username,
+                    "secret": secret,
+                    "description": description,
+                    "networkfilterid": networkfilterid,
+                    "eventfilter": eventfilter,
+                    "permissions": permissions,
+                },
+            },
+        )
+
+    def patch(
+        self,
+        id: str,
+        *,
+        username: Optional[str] = None,
+        secret: Optional[str] = None,
+        description: Optional[str] = None,
+        networkfilterid: Optional[str] = None,
+        eventfilter: Optional[str] = None,
+        permissions: Optional[AmiPermissionsInput] = None,
+    ) -> AsteriskManager:
+        """Changes only the fields given (PATCH). Not retried: a partial update is not guaranteed
+        idempotent.
+
+        Args:
+            username: The AMI login name (1–50 characters, unique).
+            secret: The password; on create, the server generates one when it is left out or empty. On
+                update an empty one keeps the current password.
+            description: Description.
+            networkfilterid: A ``m_NetworkFilters`` id, or ``none`` (any address: avoid it). Anything else is reduced to
+                its digits by the server (``localhost`` becomes ``none``).
+            eventfilter: AMI event filter lines, newline-separated (at most 2000 characters).
+            permissions: Read / write per class; when given, all 26 flags are replaced.
+        """
+        return self._native.call(
+            "asterisk_managers.patch",
+            {
+                "id": id,
+                "patch": {
+                    "username": username,
+                    "secret": secret,
+                    "description": description,
+                    "networkfilterid": networkfilterid,
+                    "eventfilter": eventfilter,
+                    "permissions": permissions,
+                },
+            },
+        )
+
+    def delete(self, id: str) -> None:
+        """Deletes a user; its AMI login stops working when the PBX rewrites ``manager.conf``."""
+        self._native.call("asterisk_managers.delete", {"id": id})
+
+
 class Resources:
     """The resource handles of ``Client``."""
 
@@ -2094,6 +2488,7 @@ class Resources:
     api_keys: ApiKeysApi
     call_queues: CallQueuesApi
     network_filters: NetworkFiltersApi
+    asterisk_managers: AsteriskManagersApi
 
     def _attach(self, native: NativeClient) -> None:
         self.system = SystemApi(native)
@@ -2105,3 +2500,4 @@ class Resources:
         self.api_keys = ApiKeysApi(native)
         self.call_queues = CallQueuesApi(native)
         self.network_filters = NetworkFiltersApi(native)
+        self.asterisk_managers = AsteriskManagersApi(native)

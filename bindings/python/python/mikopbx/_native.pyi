@@ -117,6 +117,92 @@ class ActiveChannel:
         """Fields this SDK does not model (a newer PBX may add some), as JSON text by name."""
     def __eq__(self, other: object) -> bool: ...
 
+class AmiPermissions:
+    """Read / write per AMI permission class, as the server takes them: the ``permissions`` object of
+    26 booleans ``<class>_read`` / ``<class>_write`` over the 13 classes (``DataStructure.php:380-480``,
+    ``SaveRecordAction::processPermissions``). When sent, it replaces every flag (a flag left false
+    is removed).
+    """
+    @property
+    def call_read(self) -> bool:
+        """Read ``call``."""
+    @property
+    def call_write(self) -> bool:
+        """Write ``call``."""
+    @property
+    def cdr_read(self) -> bool:
+        """Read ``cdr``."""
+    @property
+    def cdr_write(self) -> bool:
+        """Write ``cdr``."""
+    @property
+    def originate_read(self) -> bool:
+        """Read ``originate``."""
+    @property
+    def originate_write(self) -> bool:
+        """Write ``originate``."""
+    @property
+    def reporting_read(self) -> bool:
+        """Read ``reporting``."""
+    @property
+    def reporting_write(self) -> bool:
+        """Write ``reporting``."""
+    @property
+    def agent_read(self) -> bool:
+        """Read ``agent``."""
+    @property
+    def agent_write(self) -> bool:
+        """Write ``agent``."""
+    @property
+    def config_read(self) -> bool:
+        """Read ``config``."""
+    @property
+    def config_write(self) -> bool:
+        """Write ``config``."""
+    @property
+    def dialplan_read(self) -> bool:
+        """Read ``dialplan``."""
+    @property
+    def dialplan_write(self) -> bool:
+        """Write ``dialplan``."""
+    @property
+    def dtmf_read(self) -> bool:
+        """Read ``dtmf``."""
+    @property
+    def dtmf_write(self) -> bool:
+        """Write ``dtmf``."""
+    @property
+    def log_read(self) -> bool:
+        """Read ``log``."""
+    @property
+    def log_write(self) -> bool:
+        """Write ``log``."""
+    @property
+    def system_read(self) -> bool:
+        """Read ``system``."""
+    @property
+    def system_write(self) -> bool:
+        """Write ``system``."""
+    @property
+    def user_read(self) -> bool:
+        """Read ``user``."""
+    @property
+    def user_write(self) -> bool:
+        """Write ``user``."""
+    @property
+    def verbose_read(self) -> bool:
+        """Read ``verbose``."""
+    @property
+    def verbose_write(self) -> bool:
+        """Write ``verbose``."""
+    @property
+    def command_read(self) -> bool:
+        """Read ``command``."""
+    @property
+    def command_write(self) -> bool:
+        """Write ``command``."""
+    def __eq__(self, other: object) -> bool: ...
+
 class ApiKeyInfo:
     """A key as the server describes it (never the key itself).
 
@@ -157,6 +243,57 @@ class ApiKeyInfo:
     @property
     def extra(self) -> Dict[str, str]:
         """Fields this SDK does not model (a newer PBX may add some), as JSON text by name."""
+    def __eq__(self, other: object) -> bool: ...
+
+class AsteriskManager:
+    """An AMI user. List rows carry only ``id``, ``username``, ``description``, ``networkfilterid``,
+    ``represent`` and ``is_system``; the rest comes with a record (``get``, and every write's answer).
+    """
+    @property
+    def id(self) -> str:
+        """The numeric id (``""`` in ``get_default`` and ``copy``)."""
+    @property
+    def username(self) -> str:
+        """The AMI login name."""
+    @property
+    def secret(self) -> str:
+        """The AMI password, as the server returns it (in clear). Never printed; empty in list rows.
+        Not serialized either, so it never reaches a JSON dump of a result.
+        """
+    @property
+    def read(self) -> str:
+        """The classes it may read, comma-separated (``call,cdr``), derived from ``permissions``."""
+    @property
+    def write(self) -> str:
+        """The classes it may write, comma-separated, derived from ``permissions``."""
+    @property
+    def networkfilterid(self) -> str:
+        """The ``m_NetworkFilters`` id its logins are limited to, or ``none`` (stored as NULL: then
+        ``manager.conf`` takes the first filter's ACL, or none at all).
+        """
+    @property
+    def networkfilter_represent(self) -> str:
+        """The server's HTML label of the network filter, kept as sent."""
+    @property
+    def eventfilter(self) -> str:
+        """AMI event filter lines, newline-separated (empty: the PBX filters out ``Newexten``)."""
+    @property
+    def description(self) -> str:
+        """Description."""
+    @property
+    def permissions(self) -> AmiPermissions:
+        """Read and write per AMI class (all false in list rows)."""
+    @property
+    def is_system(self) -> bool:
+        """One of the protected system managers (``mikopbxuser``, ``phpagi``, ``admin``)."""
+    @property
+    def represent(self) -> str:
+        """``username - description`` (list rows)."""
+    @property
+    def extra(self) -> Dict[str, str]:
+        """Fields this SDK does not model (``readPermissionsSummary``, ``writePermissionsSummary``, a
+        newer PBX's additions), as JSON text by name.
+        """
     def __eq__(self, other: object) -> bool: ...
 
 class CallQueue:
@@ -555,6 +692,44 @@ class SysInfo:
     def __eq__(self, other: object) -> bool: ...
 
 # The arguments of each operation, as the generated methods pass them.
+class _AmiPermissionsInput(TypedDict):
+    call_read: bool
+    call_write: bool
+    cdr_read: bool
+    cdr_write: bool
+    originate_read: bool
+    originate_write: bool
+    reporting_read: bool
+    reporting_write: bool
+    agent_read: bool
+    agent_write: bool
+    config_read: bool
+    config_write: bool
+    dialplan_read: bool
+    dialplan_write: bool
+    dtmf_read: bool
+    dtmf_write: bool
+    log_read: bool
+    log_write: bool
+    system_read: bool
+    system_write: bool
+    user_read: bool
+    user_write: bool
+    verbose_read: bool
+    verbose_write: bool
+    command_read: bool
+    command_write: bool
+
+
+class _AsteriskManagerInput(TypedDict, total=False):
+    username: Optional[str]
+    secret: Optional[str]
+    description: Optional[str]
+    networkfilterid: Optional[str]
+    eventfilter: Optional[str]
+    permissions: Optional[_AmiPermissionsInput]
+
+
 class _CallQueueInput(TypedDict, total=False):
     name: Optional[str]
     extension: Optional[str]
@@ -726,6 +901,14 @@ _CallQueuesDeleteArgs = TypedDict("_CallQueuesDeleteArgs", {"id": str})
 _NetworkFiltersListArgs = TypedDict("_NetworkFiltersListArgs", {"query": _NetworkFilterQuery})
 _NetworkFiltersGetArgs = TypedDict("_NetworkFiltersGetArgs", {"id": str})
 _NetworkFiltersGetForSelectArgs = TypedDict("_NetworkFiltersGetForSelectArgs", {"query": _NetworkFilterSelectQuery})
+_AsteriskManagersListArgs = TypedDict("_AsteriskManagersListArgs", {})
+_AsteriskManagersGetArgs = TypedDict("_AsteriskManagersGetArgs", {"id": str})
+_AsteriskManagersGetDefaultArgs = TypedDict("_AsteriskManagersGetDefaultArgs", {})
+_AsteriskManagersCopyArgs = TypedDict("_AsteriskManagersCopyArgs", {"id": str})
+_AsteriskManagersCreateArgs = TypedDict("_AsteriskManagersCreateArgs", {"manager": _AsteriskManagerInput})
+_AsteriskManagersUpdateArgs = TypedDict("_AsteriskManagersUpdateArgs", {"id": str, "manager": _AsteriskManagerInput})
+_AsteriskManagersPatchArgs = TypedDict("_AsteriskManagersPatchArgs", {"id": str, "patch": _AsteriskManagerInput})
+_AsteriskManagersDeleteArgs = TypedDict("_AsteriskManagersDeleteArgs", {"id": str})
 
 class NativeClient:
     def __init__(self, url: str, options: Mapping[str, object]) -> None: ...
@@ -805,6 +988,22 @@ class NativeClient:
     @overload
     def call(self, operation: Literal["network_filters.get_for_select"], args: _NetworkFiltersGetForSelectArgs) -> List[NetworkFilterOption]: ...
     @overload
+    def call(self, operation: Literal["asterisk_managers.list"], args: _AsteriskManagersListArgs) -> List[AsteriskManager]: ...
+    @overload
+    def call(self, operation: Literal["asterisk_managers.get"], args: _AsteriskManagersGetArgs) -> AsteriskManager: ...
+    @overload
+    def call(self, operation: Literal["asterisk_managers.get_default"], args: _AsteriskManagersGetDefaultArgs) -> AsteriskManager: ...
+    @overload
+    def call(self, operation: Literal["asterisk_managers.copy"], args: _AsteriskManagersCopyArgs) -> AsteriskManager: ...
+    @overload
+    def call(self, operation: Literal["asterisk_managers.create"], args: _AsteriskManagersCreateArgs) -> AsteriskManager: ...
+    @overload
+    def call(self, operation: Literal["asterisk_managers.update"], args: _AsteriskManagersUpdateArgs) -> AsteriskManager: ...
+    @overload
+    def call(self, operation: Literal["asterisk_managers.patch"], args: _AsteriskManagersPatchArgs) -> AsteriskManager: ...
+    @overload
+    def call(self, operation: Literal["asterisk_managers.delete"], args: _AsteriskManagersDeleteArgs) -> None: ...
+    @overload
     def call_async(self, operation: Literal["system.ping"], args: _SystemPingArgs) -> Awaitable[None]: ...
     @overload
     def call_async(self, operation: Literal["system.check_auth"], args: _SystemCheckAuthArgs) -> Awaitable[None]: ...
@@ -870,6 +1069,22 @@ class NativeClient:
     def call_async(self, operation: Literal["network_filters.get"], args: _NetworkFiltersGetArgs) -> Awaitable[NetworkFilterRecord]: ...
     @overload
     def call_async(self, operation: Literal["network_filters.get_for_select"], args: _NetworkFiltersGetForSelectArgs) -> Awaitable[List[NetworkFilterOption]]: ...
+    @overload
+    def call_async(self, operation: Literal["asterisk_managers.list"], args: _AsteriskManagersListArgs) -> Awaitable[List[AsteriskManager]]: ...
+    @overload
+    def call_async(self, operation: Literal["asterisk_managers.get"], args: _AsteriskManagersGetArgs) -> Awaitable[AsteriskManager]: ...
+    @overload
+    def call_async(self, operation: Literal["asterisk_managers.get_default"], args: _AsteriskManagersGetDefaultArgs) -> Awaitable[AsteriskManager]: ...
+    @overload
+    def call_async(self, operation: Literal["asterisk_managers.copy"], args: _AsteriskManagersCopyArgs) -> Awaitable[AsteriskManager]: ...
+    @overload
+    def call_async(self, operation: Literal["asterisk_managers.create"], args: _AsteriskManagersCreateArgs) -> Awaitable[AsteriskManager]: ...
+    @overload
+    def call_async(self, operation: Literal["asterisk_managers.update"], args: _AsteriskManagersUpdateArgs) -> Awaitable[AsteriskManager]: ...
+    @overload
+    def call_async(self, operation: Literal["asterisk_managers.patch"], args: _AsteriskManagersPatchArgs) -> Awaitable[AsteriskManager]: ...
+    @overload
+    def call_async(self, operation: Literal["asterisk_managers.delete"], args: _AsteriskManagersDeleteArgs) -> Awaitable[None]: ...
     @overload
     def pager(self, operation: Literal["extensions.list"], args: _ExtensionsListArgs) -> Pager[Extension]: ...
     @overload

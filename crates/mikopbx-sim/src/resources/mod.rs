@@ -2,6 +2,7 @@
 //! to the router.
 
 pub(crate) mod api_keys;
+pub(crate) mod asterisk_managers;
 pub(crate) mod auth;
 pub(crate) mod call_queues;
 pub(crate) mod catalog;
@@ -210,6 +211,20 @@ pub(crate) static SPECS: &[ResourceSpec] = &[
         lib: "NetworkFilters",
     },
     ResourceSpec {
+        name: "asterisk-managers",
+        verbs: &[
+            (G, CRUD_GET),
+            (P, &["create"]),
+            (Method::PUT, &["update"]),
+            (Method::PATCH, &["patch"]),
+            (Method::DELETE, &["delete"]),
+        ],
+        record_methods: &["copy"],
+        public_methods: &[],
+        id_ok: numeric_id,
+        lib: "AsteriskManagers",
+    },
+    ResourceSpec {
         name: "ivr-menu",
         verbs: &[
             (G, CRUD_GET),
@@ -300,6 +315,7 @@ pub(crate) fn dispatch(call: &Call<'_>) -> ApiResult {
         "pbx-status" => pbx_status::handle(call),
         "call-queues" => call_queues::handle(call),
         "network-filters" => network_filters::handle(call),
+        "asterisk-managers" => asterisk_managers::handle(call),
         "general-settings" => catalog::general_settings(call),
         _ => catalog::handle(call),
     }

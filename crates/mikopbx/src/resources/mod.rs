@@ -76,6 +76,8 @@ resources! {
     call_queues,
     /// `network-filters`: the named networks keys and peers refer to (read-only).
     network_filters,
+    /// `asterisk-managers`: AMI users.
+    asterisk_managers,
 }
 
 /// Removes `null` members so that optional fields are left out of request bodies.
