@@ -60,8 +60,11 @@ UNASYNC = [
 
 
 # Handles with hand-written methods beside the generated ones (features that are not one REST
-# operation): the generated class derives from this base of `_recordings.py`.
-HAND_WRITTEN_BASES = {"cdr": "AsyncCdrRecordings"}
+# operation): the generated class derives from this base (in the module HAND_WRITTEN_MODULES
+# names).
+HAND_WRITTEN_BASES = {"cdr": "AsyncCdrRecordings", "asterisk_managers": "AsyncClickToCallManagers"}
+# The module of `mikopbx` each hand-written base lives in.
+HAND_WRITTEN_MODULES = {"AsyncCdrRecordings": "_recordings", "AsyncClickToCallManagers": "_calls"}
 
 
 class Manifest:
@@ -380,7 +383,7 @@ def render_api(m: Manifest) -> str:
         + "\nfrom ._native import (\n"
         + "".join(f"    {name},\n" for name in native)
         + ")\n"
-        + "".join(f"from ._recordings import {base}, {base.removeprefix('Async')}\n"
+        + "".join(f"from .{HAND_WRITTEN_MODULES[base]} import {base}, {base.removeprefix('Async')}\n"
                   for base in sorted(set(HAND_WRITTEN_BASES.values())))
         + "\n__all__ = [\n"
         + "".join(f'    "{name}",\n' for name in sorted(exported))
@@ -603,6 +606,10 @@ def render_stubs(m: Manifest) -> str:
     out += ["    def watch_calls(self, options: Mapping[str, object]) -> NativeCallWatcher: ..."]
     out += ["    def originate(self, from_extension: str, to_number: str) -> str: ..."]
     out += ["    def originate_async(self, from_extension: str, to_number: str) -> Awaitable[str]: ..."]
+    out += ["    def create_click_to_call_manager(self, username: str, network_filter_id: str)"
+            " -> AsteriskManager: ..."]
+    out += ["    def create_click_to_call_manager_async(self, username: str, network_filter_id: str)"
+            " -> Awaitable[AsteriskManager]: ..."]
     out += ["    def recording(self, record: CdrRecord, format: str, wait_ms: Optional[int])"
             " -> NativeRecording: ..."]
     out += render_overloads("call", calls, lambda op: returns(op, m))

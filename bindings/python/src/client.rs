@@ -250,6 +250,33 @@ impl NativeClient {
         })
     }
 
+    /// `mikopbx::AsteriskManagersApi::create_click_to_call_manager`.
+    fn create_click_to_call_manager(
+        &self,
+        py: Python<'_>,
+        username: String,
+        network_filter_id: String,
+    ) -> PyResult<mikopbx::AsteriskManager> {
+        let api = self.live(py)?.asterisk_managers();
+        crate::runtime::call_blocking(py, async move {
+            api.create_click_to_call_manager(&username, &network_filter_id)
+                .await
+        })
+    }
+
+    fn create_click_to_call_manager_async<'py>(
+        &self,
+        py: Python<'py>,
+        username: String,
+        network_filter_id: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let api = self.live(py)?.asterisk_managers();
+        crate::runtime::awaitable(py, async move {
+            api.create_click_to_call_manager(&username, &network_filter_id)
+                .await
+        })
+    }
+
     /// Drops this handle's connection pool (calls already running finish).
     fn close(&self) {
         self.client

@@ -64,6 +64,35 @@ class Simulator:
     def port(self) -> int:
         return int(self.url.rsplit(":", 1)[1])
 
+    @property
+    def ajam_port(self) -> int:
+        """The port of the simulator's Asterisk HTTPS listener (AJAM, for click-to-call)."""
+        return int((self.state_dir / "ajam-url.txt").read_text().strip().rsplit(":", 1)[1])
+
+    def ajam_log(self) -> Dict[str, Any]:
+        """The originates AJAM accepted and the count of secrets seen in URLs (``state.json``)."""
+        state = json.loads((self.state_dir / "state.json").read_text())
+        log: Dict[str, Any] = state.get("ajam_log") or {"originates": [], "secrets_in_url": 0}
+        return log
+
+    def create_manager(self, username: str, secret: str, rights: List[str], networkfilterid: str) -> None:
+        """``POST asterisk-managers`` with the admin key, in the server's wire format (``rights``
+        like ``["originate_write", "call_read"]``), independent of the SDK."""
+        classes = ["call", "cdr", "originate", "reporting", "agent", "config", "dialplan", "dtmf",
+                   "log", "system", "user", "verbose", "command"]
+        permissions = {f"{c}_{a}": f"{c}_{a}" in rights for c in classes for a in ("read", "write")}
+        body = {"username": username, "secret": secret, "permissions": permissions,
+                "networkfilterid": networkfilterid, "description": "python test"}
+        context = ssl.create_default_context(cafile=str(self.ca_path))
+        request = urllib.request.Request(
+            self.url + "/pbxcore/api/v3/asterisk-managers",
+            data=json.dumps(body).encode(),
+            method="POST",
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {self.admin_key}"},
+        )
+        with urllib.request.urlopen(request, context=context, timeout=10) as response:
+            assert json.loads(response.read())["result"] is True
+
     def place_call(self, **call: Any) -> str:
         """``POST /_sim/calls`` (``from_``, ``to``, ``answer_after_ms``, ``talk_ms``): its linkedid."""
         if "from_" in call:

@@ -76,7 +76,11 @@ def test_operation_is_a_method_with_the_manifest_parameters(
 def test_nothing_beyond_the_core(client_class: Type[Any]) -> None:
     # The core's features that are not REST operations of the table (`mikopbx::calls`,
     # `mikopbx::recordings`).
-    expected: Dict[str, set[str]] = {"calls": {"watch"}, "cdr": {"recording"}}
+    expected: Dict[str, set[str]] = {
+        "calls": {"watch", "originate"},
+        "cdr": {"recording"},
+        "asterisk_managers": {"create_click_to_call_manager"},
+    }
     for op in OPERATIONS:
         expected.setdefault(op["handle"], set()).add(op["method_name"])
     actual = {

@@ -185,6 +185,10 @@ fn server_headers(mut resp: Response<Body>) -> Response<Body> {
 fn acl_allows(user: &AsteriskManager, ip: IpAddr) -> bool {
     let (permit, deny) = match user.networkfilterid.as_deref() {
         Some("localhost") => ("127.0.0.1/32", "0.0.0.0/0"),
+        // A create without `networkfilterid` stores the schema default `'none'` itself (the
+        // NULL conversion runs before defaults are filled in). Phalcon takes `findFirst('none')`
+        // as an SQL condition naming no column: no row (inferred), so no ACL at all.
+        Some("none") | Some("") => ("", ""),
         None => NETWORK_FILTERS
             .first()
             .map_or(("", ""), |&(_, permit, deny, _)| (permit, deny)),
@@ -495,6 +499,7 @@ mod wire_tests {
         assert!(!acl_allows(&manager(Some("4")), ip("127.0.0.2")));
         // NULL (`none`): the first filter's ACL (permit 127.0.0.2/32, no deny: open).
         assert!(acl_allows(&manager(None), ip("192.0.2.1")));
+        assert!(acl_allows(&manager(Some("none")), ip("192.0.2.1")));
         // An id without a row: no ACL.
         assert!(acl_allows(&manager(Some("0")), ip("192.0.2.1")));
     }

@@ -341,14 +341,14 @@ async fn click_to_call_manager_has_the_least_rights() {
     let c = admin(&sim);
     let api = c.asterisk_managers();
     let m = api
-        .create_click_to_call_manager("click2call", "1")
+        .create_click_to_call_manager("click2call", "4")
         .await
         .unwrap();
     assert_eq!(m.username, "click2call");
     assert_eq!(m.read, "call");
     assert_eq!(m.write, "originate");
     assert_eq!(m.permissions, AmiPermissions::click_to_call());
-    assert_eq!(m.networkfilterid, "1");
+    assert_eq!(m.networkfilterid, "4");
     // The server-generated secret (getDefault) was kept.
     assert_eq!(m.secret.expose_secret().len(), 11);
     assert_secret_hidden(&m);
@@ -364,10 +364,20 @@ async fn click_to_call_manager_has_the_least_rights() {
         assert_eq!(e.kind(), ErrorKind::Config, "{bad:?}: {e}");
         assert_eq!(e.status(), None);
     }
+    // Filters that deny nothing (1-3 permit an address but deny nothing: Asterisk would then
+    // admit every address) are refused after reading them, before creating anything.
+    for open_filter in ["1", "2", "3"] {
+        let e = api
+            .create_click_to_call_manager("c2c-open", open_filter)
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Config, "{open_filter}: {e}");
+        assert!(e.to_string().contains("denies 0.0.0.0/0"), "{e}");
+    }
     assert_eq!(api.list().await.unwrap().len(), before);
     // The same username twice is the server's conflict.
     let e = api
-        .create_click_to_call_manager("click2call", "2")
+        .create_click_to_call_manager("click2call", "4")
         .await
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Conflict, "{e}");

@@ -31,6 +31,7 @@ from ._native import (
     SysInfo,
 )
 from ._recordings import AsyncCdrRecordings, CdrRecordings
+from ._calls import AsyncClickToCallManagers, ClickToCallManagers
 
 __all__ = [
     "Access",
@@ -1132,7 +1133,7 @@ class AsyncNetworkFiltersApi:
         )
 
 
-class AsyncAsteriskManagersApi:
+class AsyncAsteriskManagersApi(AsyncClickToCallManagers):
     """``client.asterisk_managers`` of ``AsyncClient``: the ``asterisk-managers`` operations.
 
     - ``list``: List AMI users
@@ -2313,7 +2314,7 @@ class NetworkFiltersApi:
         )
 
 
-class AsteriskManagersApi:
+class AsteriskManagersApi(ClickToCallManagers):
     """``client.asterisk_managers`` of ``Client``: the ``asterisk-managers`` operations.
 
     - ``list``: List AMI users

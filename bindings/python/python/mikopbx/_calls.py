@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from typing import Dict, Iterable, Optional
 
-from ._native import CallEvent, NativeCallWatcher, NativeClient
+from ._native import AsteriskManager, CallEvent, NativeCallWatcher, NativeClient
 
-__all__ = ["AsyncCallsApi", "CallWatch", "CallsApi"]
+__all__ = ["AsyncCallsApi", "AsyncClickToCallManagers", "CallWatch", "CallsApi", "ClickToCallManagers"]
 
 
 def _ms(seconds: Optional[float]) -> Optional[int]:
@@ -106,3 +106,31 @@ class AsyncCallsApi(CallsApi):
     async def originate(self, from_extension: str, to_number: str) -> str:  # type: ignore[override]
         """Click-to-call, as :meth:`CallsApi.originate`."""
         return await self._native.originate_async(from_extension, to_number)
+
+
+class ClickToCallManagers:
+    """``client.asterisk_managers.create_click_to_call_manager()`` (the generated
+    ``AsteriskManagersApi`` derives from this)."""
+
+    __slots__ = ()
+    _native: NativeClient
+
+    def create_click_to_call_manager(self, username: str, network_filter_id: str) -> AsteriskManager:
+        """Creates the Asterisk manager click-to-call needs, with the least rights (``originate``
+        write, ``call`` read) and a secret the PBX generates, usable only through the network
+        filter ``network_filter_id``. The filter is read first and refused
+        (:class:`ConfigurationError`) unless it denies ``0.0.0.0/0`` and permits a narrower
+        network: Asterisk admits whatever a filter does not deny. Pass the returned ``username``
+        and ``secret`` as the client options ``ami_username`` / ``ami_secret``."""
+        return self._native.create_click_to_call_manager(username, network_filter_id)
+
+
+class AsyncClickToCallManagers:
+    """``client.asterisk_managers.create_click_to_call_manager()`` of ``AsyncClient``."""
+
+    __slots__ = ()
+    _native: NativeClient
+
+    async def create_click_to_call_manager(self, username: str, network_filter_id: str) -> AsteriskManager:
+        """See ``Client.asterisk_managers.create_click_to_call_manager``."""
+        return await self._native.create_click_to_call_manager_async(username, network_filter_id)

@@ -500,6 +500,7 @@ pub struct AsteriskManagerInput {
     pub permissions: Option<AmiPermissionsInput>,
 }
 
+#[cfg_attr(feature = "uniffi", uniffi::export(async_runtime = "tokio"))]
 impl AsteriskManagersApi {
     /// Creates an AMI user for click-to-call with the least rights it needs
     /// ([`AmiPermissions::click_to_call`]: `originate` write and `call` read, nothing else),
@@ -513,8 +514,10 @@ impl AsteriskManagersApi {
     /// or none at all (calls-events-recordings.md §2.1), while a manager that can originate calls
     /// must never be usable from any address.
     ///
-    /// Rust only: the method takes two plain arguments, which the operation table has no form
-    /// for; the bindings can do the same with `get_default` and `create`.
+    /// The filter itself is read first (so the key needs read on `network-filters` too) and
+    /// refused unless it denies every address (`0.0.0.0/0`) and permits a narrower network:
+    /// `ManagerConf` writes its `deny=` then `permit=` lines, and Asterisk's ACL starts from
+    /// "allow", so a filter with a `permit` and no `deny` restricts nothing.
     pub async fn create_click_to_call_manager(
         &self,
         username: &str,
@@ -529,6 +532,22 @@ impl AsteriskManagersApi {
         }
         if username.trim().is_empty() {
             return Err(Error::config("a click-to-call AMI user needs a username"));
+        }
+        let record = self.client.network_filters().get(filter).await?;
+        let everything = |list: &str| {
+            list.split(',')
+                .map(str::trim)
+                .any(|n| n == "0.0.0.0/0" || n == "0.0.0.0/0.0.0.0")
+        };
+        if !everything(&record.deny) || record.permit.trim().is_empty() || everything(&record.permit)
+        {
+            return Err(Error::config(format!(
+                "network filter {filter} (permit {:?}, deny {:?}) would leave the AMI user \
+                 reachable from other addresses: Asterisk allows whatever a filter does not deny. \
+                 Use a filter that denies 0.0.0.0/0 and permits only the integration's host \
+                 (Network and firewall in the web UI)",
+                record.permit, record.deny
+            )));
         }
         let defaults = self.get_default().await?;
         if defaults.secret.is_empty() {

@@ -233,7 +233,7 @@ pub async fn raw_get(
 
 /// One request over TLS trusting the simulator's CA; the answer split into status, header
 /// block and body (the simulator answers with `Content-Length`, never chunked, to `close`).
-async fn raw_http(sim: &RunningSimulator, request: &str) -> (u16, String, Vec<u8>) {
+pub async fn raw_http(sim: &RunningSimulator, request: &str) -> (u16, String, Vec<u8>) {
     use rustls::pki_types::pem::PemObject;
     let mut roots = rustls::RootCertStore::empty();
     for cert in rustls::pki_types::CertificateDer::pem_slice_iter(sim.ca_pem().as_bytes()) {
