@@ -24,6 +24,7 @@ run rust-clippy cargo clippy --workspace --all-targets --locked -- -D warnings
 # The pyo3 crate is tested from Python (it is a Python extension, not a Rust test target); the
 # core's log queue, which only bindings turn on, is tested here.
 run rust-tests  cargo test --workspace --locked --exclude mikopbx-python --features mikopbx/log-queue
+run rust-examples bash scripts/test-rust-examples.sh
 run python      bash scripts/test-python.sh
 run kotlin      bash scripts/test-kotlin.sh
 run swift       bash scripts/test-swift.sh

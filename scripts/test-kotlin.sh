@@ -56,4 +56,27 @@ out="$(MIKOPBX_URL="$url" MIKOPBX_API_KEY="$(cat "$state/sim/admin-key.txt")" MI
 printf '%s\n' "$out"
 grep -q '201' <<<"$out" || { log "ERROR: the example did not find extension 201"; exit 1; }
 
+log "examples/kotlin: the screen-pop places a click-to-call and writes its note with the recording"
+# The AMI user the example needs, created over REST as an administrator would (least rights,
+# network filter 4: this host only). The secret goes in a file and the environment, never argv.
+ami_secret="Kt-Example-$RANDOM$RANDOM"
+cat >"$state/manager.json" <<JSON
+{"username": "kt-example", "secret": "$ami_secret", "networkfilterid": "4",
+ "permissions": {"originate_write": true, "call_read": true}}
+JSON
+curl -sS --fail --cacert "$state/sim/ca.pem" -H "Authorization: Bearer $(cat "$state/sim/admin-key.txt")" \
+    -H 'Content-Type: application/json' --data @"$state/manager.json" \
+    "$url/pbxcore/api/v3/asterisk-managers" >/dev/null
+out="$(MIKOPBX_URL="$url" MIKOPBX_API_KEY="$(cat "$state/sim/admin-key.txt")" MIKOPBX_CA_CERT="$state/sim/ca.pem" \
+    MIKOPBX_AMI_USERNAME=kt-example MIKOPBX_AMI_SECRET="$ami_secret" \
+    MIKOPBX_AJAM_PORT="$(sed 's/.*://' "$state/sim/ajam-url.txt")" \
+    timeout 120 java -cp "examples/kotlin/target/classes:$(cat examples/kotlin/target/classpath.txt)" \
+    com.example.crm.ScreenPopKt --notes "$state/notes" --calls 1 --call 201 +79161234567)"
+printf '%s\n' "$out"
+note="$(ls "$state"/notes/sdk-*.json 2>/dev/null | head -n1)"
+[[ -n "$note" ]] || { log "ERROR: the screen-pop wrote no call note"; exit 1; }
+cat "$note"; echo
+grep -q '"disposition": "ANSWERED"' "$note" || { log "ERROR: the note is not of an answered call"; exit 1; }
+grep -q '"content_type": "audio/mpeg"' "$note" || { log "ERROR: the note has no recording"; exit 1; }
+
 log "done in $((SECONDS - started)) s"

@@ -56,8 +56,27 @@ url="$(grep -o 'https://[^ ]*' "$state.out" | head -n1)"
 [[ -n "$url" ]] || { cat "$state.err" >&2; log "ERROR: simulator did not start"; exit 1; }
 out="$(cd examples/swift/ContactLookup && MIKOPBX_URL="$url" MIKOPBX_API_KEY="$(cat "$state/sim/admin-key.txt")" MIKOPBX_CA_CERT="$state/sim/ca.pem" \
     bash "$REPO/scripts/swift-env.sh" .build/debug/ContactLookup 201)"
-rm -f "$state.out" "$state.err"
 printf '%s\n' "$out"
 grep -q '201' <<<"$out" || { log "ERROR: the example did not find extension 201"; exit 1; }
+
+log "examples/swift: the screen-pop places a click-to-call and writes its note with the recording"
+# The AMI user the example needs, created over REST as an administrator would (least rights,
+# network filter 4: this host only); the secret travels in the environment, never in argv.
+ami_secret="Sw-Example-$RANDOM$RANDOM"
+printf '{"username": "sw-example", "secret": "%s", "networkfilterid": "4", "permissions": {"originate_write": true, "call_read": true}}' \
+    "$ami_secret" >"$state/manager.json"
+curl -sS --fail --cacert "$state/sim/ca.pem" -H "Authorization: Bearer $(cat "$state/sim/admin-key.txt")" \
+    -H 'Content-Type: application/json' --data @"$state/manager.json" \
+    "$url/pbxcore/api/v3/asterisk-managers" >/dev/null
+out="$(cd examples/swift/ContactLookup && MIKOPBX_URL="$url" MIKOPBX_API_KEY="$(cat "$state/sim/admin-key.txt")" MIKOPBX_CA_CERT="$state/sim/ca.pem" \
+    MIKOPBX_AMI_USERNAME=sw-example MIKOPBX_AMI_SECRET="$ami_secret" MIKOPBX_AJAM_PORT="$(sed 's/.*://' "$state/sim/ajam-url.txt")" \
+    timeout 120 bash "$REPO/scripts/swift-env.sh" .build/debug/ScreenPop --notes "$state/notes" --calls 1 --call 201 +79161234567)"
+rm -f "$state.out" "$state.err"
+printf '%s\n' "$out"
+note="$(ls "$state"/notes/sdk-*.json 2>/dev/null | head -n1)"
+[[ -n "$note" ]] || { log "ERROR: the screen-pop wrote no call note"; exit 1; }
+cat "$note"; echo
+grep -q '"disposition":"ANSWERED"' "$note" || { log "ERROR: the note is not of an answered call"; exit 1; }
+grep -q '"content_type":"audio/mpeg"' "$note" || { log "ERROR: the note has no recording"; exit 1; }
 
 log "done in $((SECONDS - started)) s"

@@ -357,3 +357,53 @@ async fn calls_watch_prints_json_lines() {
     }
     sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn call_places_a_click_to_call_and_prints_its_linkedid() {
+    let sim = Simulator::builder().cdr_records(200).start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, sim.ca_pem()).unwrap();
+    let admin = Client::builder(sim.url())
+        .api_key(ApiKey::new(sim.admin_key()))
+        .trust_certificate_pem(sim.ca_pem().as_bytes())
+        .unwrap()
+        .build()
+        .unwrap();
+    let manager = admin
+        .asterisk_managers()
+        .create_click_to_call_manager("cli-c2c", "4")
+        .await
+        .unwrap();
+    let secret = manager.secret.expose_secret().to_owned();
+    let port = sim
+        .ajam_url()
+        .unwrap()
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .to_owned();
+    let call = |from: &str, to: &str| {
+        let mut cmd = against(
+            &sim,
+            &ca,
+            &["call", from, to, "--ajam-port", &port, "--json"],
+        );
+        cmd.env("MIKOPBX_AMI_USERNAME", "cli-c2c")
+            .env("MIKOPBX_AMI_SECRET", &secret);
+        run(&mut cmd)
+    };
+    let (code, out) = tokio::task::block_in_place(|| call("201", "+79161234567"));
+    assert_eq!(code, 0, "{out}");
+    let v: serde_json::Value = serde_json::from_str(out.trim()).expect("JSON");
+    let linkedid = v["linkedid"].as_str().unwrap();
+    assert!(linkedid.starts_with("sdk-"), "{out}");
+    assert_eq!(sim.ajam_log()["originates"][0]["linkedid"], linkedid);
+
+    let (code, out) = tokio::task::block_in_place(|| call("201", "7916,__x=1"));
+    assert_ne!(code, 0, "{out}");
+    assert!(out.contains("to_number"), "{out}");
+    assert!(!out.contains(&secret), "{out}");
+    assert_eq!(sim.ajam_log()["originates"].as_array().unwrap().len(), 1);
+    sim.shutdown().await;
+}

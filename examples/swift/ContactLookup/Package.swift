@@ -4,6 +4,8 @@
 // first (bindings/ffi/generate.sh swift), then:
 //   MIKOPBX_URL=https://pbx.example.com MIKOPBX_API_KEY=... [MIKOPBX_CA_CERT=ca.pem | MIKOPBX_CERT_SHA256=AB:CD:...] \
 //   swift run ContactLookup +15550100
+// and the screen-pop with click-to-call (MIKOPBX_AMI_USERNAME, MIKOPBX_AMI_SECRET, MIKOPBX_AJAM_PORT):
+//   swift run ScreenPop --notes ./notes --calls 1 --call 201 +79161234567
 import PackageDescription
 
 let package = Package(
@@ -14,6 +16,10 @@ let package = Package(
     targets: [
         .executableTarget(
             name: "ContactLookup",
+            dependencies: [.product(name: "MikoPBX", package: "MikoPBX")]
+        ),
+        .executableTarget(
+            name: "ScreenPop",
             dependencies: [.product(name: "MikoPBX", package: "MikoPBX")]
         ),
     ]

@@ -291,6 +291,48 @@ final class ClientTests: XCTestCase {
         XCTAssertFalse(checkpoint.isEmpty)
     }
 
+    /// Click-to-call placed through the simulator's AJAM listener with a manager the SDK creates
+    /// (least rights, filter 4): the call is watched ringing, answered and ended once, with the
+    /// returned linkedid on its CDR row; an injection attempt is refused before anything is sent.
+    func testClickToCallIsWatchedToItsCdr() async throws {
+        let admin = try sim.client()
+        let manager = try await admin.asteriskManagers().createClickToCallManager(username: "swift-c2c", networkFilterId: "4")
+        XCTAssertFalse(String(describing: manager).contains(manager.secret.exposeSecret()))
+        let client = try sim.builder()
+            .asteriskManager(username: manager.username, secret: manager.secret.exposeSecret())
+            .ajamPort(port: sim.ajamPort)
+            .build()
+        let watcher = try client.calls().watch(options: WatchOptions(extensions: ["248"], pollIntervalMs: 100, cdrRetryMs: 100))
+        let linkedid = try await client.calls().originate(fromExtension: "248", toNumber: "+79161234567")
+        XCTAssertTrue(linkedid.hasPrefix("sdk-"), linkedid)
+        XCTAssertTrue(sim.stateText().contains("\"channel\":\"Local/248@internal-originate\""))
+        let events = try await withThrowingTaskGroup(of: [CallEvent].self) { group in
+            group.addTask {
+                var events: [CallEvent] = []
+                for try await event in watcher.events where event.linkedid == linkedid {
+                    events.append(event)
+                    if event.eventType == .ended { break }
+                }
+                return events
+            }
+            group.addTask {
+                // A guard against hangs only: the call lasts about 6.5 s of the simulator's clock.
+                try await Task.sleep(nanoseconds: 120_000_000_000)
+                throw NSError(domain: "CallsTest", code: 1, userInfo: [NSLocalizedDescriptionKey: "no end of the call in 120 s"])
+            }
+            let first = try await group.next() ?? []
+            group.cancelAll()
+            return first
+        }
+        XCTAssertEqual(events.map(\.eventType), [.ringing, .answered, .ended])
+        XCTAssertEqual(events.last?.cdr?.linkedid, linkedid)
+        XCTAssertEqual(events.last?.disposition, "ANSWERED")
+
+        let error = await expectError { _ = try await client.calls().originate(fromExtension: "248", toNumber: "7916,__x=1") }
+        XCTAssertEqual(error?.kind(), .validation)
+        XCTAssertEqual(error?.operation(), "calls.originate")
+    }
+
     /// `cdr().recording(record)` on a recorded call of the seeded history: the same bytes to
     /// memory, to a file and through the AsyncSequence, with the PBX's type and size.
     func testARecordingDownloadsToBytesAFileAndAnAsyncSequence() async throws {

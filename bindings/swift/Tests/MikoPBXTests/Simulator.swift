@@ -69,6 +69,17 @@ final class Simulator: @unchecked Sendable {
 
     func client(key: String? = nil) throws -> Client { try builder(key: key).build() }
 
+    /// The port of the simulator's Asterisk HTTPS listener (AJAM, for click-to-call).
+    var ajamPort: UInt16 {
+        let text = (try? String(contentsOf: stateDir.appendingPathComponent("ajam-url.txt"), encoding: .utf8)) ?? ""
+        return UInt16(text.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ":").last ?? "") ?? 0
+    }
+
+    /// `state.json` as text: its `ajam_log` holds the originates AJAM accepted.
+    func stateText() -> String {
+        (try? String(contentsOf: stateDir.appendingPathComponent("state.json"), encoding: .utf8)) ?? ""
+    }
+
     func stop() {
         if process.isRunning {
             process.terminate()

@@ -101,4 +101,38 @@ class CallsTest {
         }
         assertTrue(e.toString().contains("not answered"), e.toString())
     }
+
+    @Test
+    fun `click-to-call rings the agent, and the call is watched to its CDR`() = runBlocking {
+        sim.createManager("kt-dialer", "Kt-Ajam-Secret-91b2", setOf("originate_write", "call_read"), "4")
+        val client = sim.builder()
+            .asteriskManager("kt-dialer", "Kt-Ajam-Secret-91b2")
+            .ajamPort(sim.ajamPort)
+            .build()
+        val watcher = client.calls().watch(
+            WatchOptions(extensions = listOf("249"), pollIntervalMs = 100uL, cdrRetryMs = 100uL),
+        )
+        val linkedid = client.calls().originate("249", "+79161234567")
+        assertTrue(linkedid.startsWith("sdk-"), linkedid)
+        assertTrue(sim.ajamLog().contains("\"channel\":\"Local/249@internal-originate\""), sim.ajamLog())
+        assertTrue(sim.ajamLog().contains("\"secrets_in_url\":0"), sim.ajamLog())
+        val events = withTimeout(90_000) {
+            watcher.events()
+                .filter { it.linkedid == linkedid }
+                .transformWhile { emit(it); it.eventType != CallEventType.ENDED }
+                .toList()
+        }
+        assertEquals(
+            listOf(CallEventType.RINGING, CallEventType.ANSWERED, CallEventType.ENDED),
+            events.map { it.eventType },
+        )
+        assertEquals("ANSWERED", events.last().disposition)
+        assertEquals(linkedid, events.last().cdr?.linkedid)
+
+        val e = assertThrows(MikoPbxException.Validation::class.java) {
+            runBlocking { client.calls().originate("249", "7916,__x=1") }
+        }
+        assertFalse(e.toString().contains("Kt-Ajam-Secret"), e.toString())
+        assertFalse(client.toString().contains("Kt-Ajam-Secret"))
+    }
 }

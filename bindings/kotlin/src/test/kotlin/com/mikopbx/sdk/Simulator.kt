@@ -45,6 +45,38 @@ class Simulator private constructor(
     fun placeCall(json: String): String =
         Regex("\"linkedid\"\\s*:\\s*\"([^\"]+)\"").find(control("/_sim/calls", json))!!.groupValues[1]
 
+    /** The port of the simulator's Asterisk HTTPS listener (AJAM, for click-to-call). */
+    val ajamPort: UShort
+        get() = Files.readString(stateDir.resolve("ajam-url.txt")).trim().substringAfterLast(':').toUShort()
+
+    /** `state.json`'s `ajam_log`: the originates AJAM accepted (as JSON text, for assertions). */
+    fun ajamLog(): String = Files.readString(stateDir.resolve("state.json")).substringAfter("\"ajam_log\"")
+
+    /**
+     * `POST asterisk-managers` with the admin key, in the server's wire format ([rights] like
+     * `originate_write`), independent of the SDK.
+     */
+    fun createManager(username: String, secret: String, rights: Set<String>, networkFilterId: String) {
+        val classes = listOf(
+            "call", "cdr", "originate", "reporting", "agent", "config", "dialplan", "dtmf", "log",
+            "system", "user", "verbose", "command",
+        )
+        val permissions = classes.flatMap { c -> listOf("read", "write").map { "${c}_$it" } }
+            .joinToString(",") { "\"$it\": ${it in rights}" }
+        val json = """{"username": "$username", "secret": "$secret", "permissions": {$permissions},
+            "networkfilterid": "$networkFilterId", "description": "kotlin test"}"""
+        val request = HttpRequest.newBuilder(URI.create("$url/pbxcore/api/v3/asterisk-managers"))
+            .header("Authorization", "Bearer $adminKey")
+            .header("Content-Type", "application/json")
+            .timeout(Duration.ofSeconds(10))
+            .POST(HttpRequest.BodyPublishers.ofString(json))
+            .build()
+        val response = http.send(request, HttpResponse.BodyHandlers.ofString())
+        check(response.statusCode() in 200..299 && response.body().contains("\"result\":true")) {
+            "create manager -> ${response.statusCode()} ${response.body()}"
+        }
+    }
+
     /** `POST /_sim/clock`: moves the simulator's clock (calls, recordings) forward. */
     fun advance(ms: Long) { control("/_sim/clock", """{"advance_ms": $ms}""") }
 
