@@ -67,3 +67,11 @@ def test_bad_watch_options_are_configuration_errors(client: mikopbx.Client) -> N
         assert "checkpoint" in str(err).lower()
     else:
         raise AssertionError("a bad checkpoint was accepted")
+    for bad in ({"pbx_time_zone": "Mars/Olympus"}, {"pbx_time_zone": "Europe/Berlin", "pbx_utc_offset_minutes": 60}):
+        try:
+            client.calls.watch(**bad)
+        except mikopbx.ConfigurationError as err:
+            assert "pbx_" in str(err)
+        else:
+            raise AssertionError(f"{bad} was accepted")
+    client.calls.watch(pbx_time_zone="Europe/Moscow")  # a valid zone: nothing is sent yet

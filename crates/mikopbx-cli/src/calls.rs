@@ -29,8 +29,16 @@ pub struct WatchArgs {
     #[arg(long, value_name = "MS")]
     poll_ms: Option<u64>,
     /// The PBX's offset from UTC in minutes (its timestamps are naive local time).
-    #[arg(long, value_name = "MINUTES", allow_hyphen_values = true)]
+    #[arg(
+        long,
+        value_name = "MINUTES",
+        allow_hyphen_values = true,
+        conflicts_with = "pbx_time_zone"
+    )]
     pbx_utc_offset_minutes: Option<i32>,
+    /// The PBX's time zone, an IANA name (Europe/Berlin): converts with daylight saving.
+    #[arg(long, value_name = "ZONE")]
+    pbx_time_zone: Option<String>,
     /// Stop after this many events (default: watch until interrupted).
     #[arg(long, value_name = "N")]
     count: Option<u64>,
@@ -51,6 +59,7 @@ async fn watch(args: WatchArgs) -> ExitCode {
         extensions: args.extensions.clone(),
         poll_interval_ms: args.poll_ms,
         pbx_utc_offset_minutes: args.pbx_utc_offset_minutes,
+        pbx_time_zone: args.pbx_time_zone.clone(),
         ..Default::default()
     }) {
         Ok(w) => w,

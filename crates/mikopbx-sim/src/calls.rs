@@ -387,40 +387,6 @@ pub(crate) fn download_name(src: &str, dst: &str, start: i64, ext: &str) -> Stri
     format!("call_{src}_to_{dst}_{when}.{ext}")
 }
 
-/// A silent MPEG-1 Layer III stream of `ms` milliseconds: 32 kbit/s, 32 kHz, mono, 144-byte
-/// frames of 1152 samples (36 ms). Every frame is a valid header, zero side information and
-/// zero main data, which decoders play as silence.
-pub(crate) fn silent_mp3(ms: u64) -> Vec<u8> {
-    const FRAME: usize = 144;
-    let frames = ms.div_ceil(36).max(1) as usize;
-    let mut out = Vec::with_capacity(frames * FRAME);
-    for _ in 0..frames {
-        out.extend_from_slice(&[0xFF, 0xFB, 0x18, 0xC4]);
-        out.resize(out.len() + FRAME - 4, 0);
-    }
-    out
-}
-
-/// A silent 8 kHz, 16-bit, mono PCM WAV of `ms` milliseconds.
-pub(crate) fn silent_wav(ms: u64) -> Vec<u8> {
-    let data_len = (ms * 8 * 2) as u32; // 8 samples per ms, 2 bytes each
-    let mut out = Vec::with_capacity(44 + data_len as usize);
-    out.extend_from_slice(b"RIFF");
-    out.extend_from_slice(&(36 + data_len).to_le_bytes());
-    out.extend_from_slice(b"WAVEfmt ");
-    out.extend_from_slice(&16u32.to_le_bytes()); // fmt chunk size
-    out.extend_from_slice(&1u16.to_le_bytes()); // PCM
-    out.extend_from_slice(&1u16.to_le_bytes()); // mono
-    out.extend_from_slice(&8000u32.to_le_bytes()); // sample rate
-    out.extend_from_slice(&16000u32.to_le_bytes()); // byte rate
-    out.extend_from_slice(&2u16.to_le_bytes()); // block align
-    out.extend_from_slice(&16u16.to_le_bytes()); // bits per sample
-    out.extend_from_slice(b"data");
-    out.extend_from_slice(&data_len.to_le_bytes());
-    out.resize(44 + data_len as usize, 0);
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -501,15 +467,5 @@ mod tests {
         assert_eq!(row.did, "");
         assert_eq!(row.recordingfile, "");
         assert!(book.mint(&call, "x".into(), 102.0).is_none());
-    }
-
-    #[test]
-    fn audio_files_have_the_calls_length() {
-        let mp3 = silent_mp3(2500);
-        assert_eq!(mp3.len(), 70 * 144);
-        assert_eq!(&mp3[..4], &[0xFF, 0xFB, 0x18, 0xC4]);
-        let wav = silent_wav(2500);
-        assert_eq!(wav.len(), 44 + 40_000);
-        assert_eq!(&wav[..4], b"RIFF");
     }
 }

@@ -102,6 +102,7 @@ extern crate self as mikopbx_sim;
 
 mod ajam;
 mod app;
+mod audio;
 mod auth;
 mod calls;
 mod cdr_gen;

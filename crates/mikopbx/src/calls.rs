@@ -26,11 +26,13 @@
 //!   budget with the client's other calls.
 //! * A failed poll changes nothing: `next_event()` returns the error and the next call polls
 //!   again; every future is cancel-safe (state changes only after a response has arrived).
-//! * PBX times are naive local time (`Y-m-d H:i:s[.mmm]`, `extensions.lua:118-120`). The SDK
-//!   converts them with [`WatchOptions::pbx_utc_offset_minutes`]: the PBX's zone is the
-//!   `PBXTimezone` of `time-settings`, which a watcher key may not read, and an IANA name
-//!   needs a time-zone database the SDK does not carry, so the offset is the caller's to give
-//!   (a fixed offset: a PBX zone with daylight saving is off by an hour for half the year).
+//! * PBX times are naive local time (`Y-m-d H:i:s[.mmm]`, `extensions.lua:118-120`) in the PBX's
+//!   zone (`PBXTimezone` of the general settings, which a watcher key may not read). The SDK
+//!   converts them with [`WatchOptions::pbx_time_zone`], an IANA name (`Europe/Berlin`),
+//!   daylight saving included (the IANA database is built in, `chrono-tz`); or with a fixed
+//!   [`WatchOptions::pbx_utc_offset_minutes`] for a zone without daylight saving. In the hour a
+//!   zone repeats when clocks go back, a time is read as its first occurrence (the PBX's text
+//!   does not say which).
 //!
 //! What polling cannot see: a call that starts and ends between two polls (or while no watcher
 //! runs) gives no events; its CDR row is still in `client.cdr()`.
@@ -179,9 +181,16 @@ pub struct WatchOptions {
     /// Poll interval in ms (default 3000; at least a third of the rate governor's budget).
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub poll_interval_ms: Option<u64>,
-    /// The PBX's offset from UTC in minutes, e.g. 180 for Europe/Moscow (default 0).
+    /// The PBX's offset from UTC in minutes, e.g. 180 for Europe/Moscow (default 0). For a zone
+    /// with daylight saving give [`Self::pbx_time_zone`] instead.
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub pbx_utc_offset_minutes: Option<i32>,
+    /// The PBX's time zone, an IANA name as in its general settings (`Europe/Berlin`,
+    /// `America/New_York`): its timestamps are converted with daylight saving. Not together
+    /// with `pbx_utc_offset_minutes`.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[serde(default)]
+    pub pbx_time_zone: Option<String>,
     /// How long an `Ended` event waits for its CDR row, ms (default 30 000; 0: no CDR).
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub cdr_wait_ms: Option<u64>,
@@ -208,7 +217,7 @@ impl WatchOptions {
 struct Settings {
     extensions: Vec<String>,
     poll: Duration,
-    offset_secs: i64,
+    zone: PbxZone,
     cdr_wait: Duration,
     cdr_retry: Duration,
 }
@@ -354,13 +363,74 @@ impl CallWatcher {
     }
 }
 
+/// How the PBX's naive local times map to UTC.
+#[derive(Debug, Clone, Copy)]
+enum PbxZone {
+    Fixed { offset_secs: i64 },
+    Iana(chrono_tz::Tz),
+}
+
+impl PbxZone {
+    fn from_options(o: &WatchOptions) -> Result<PbxZone, Error> {
+        match (&o.pbx_time_zone, o.pbx_utc_offset_minutes) {
+            (Some(_), Some(_)) => Err(Error::config(
+                "calls.watch: give pbx_time_zone or pbx_utc_offset_minutes, not both",
+            )),
+            (Some(name), None) => name
+                .trim()
+                .parse::<chrono_tz::Tz>()
+                .map(PbxZone::Iana)
+                .map_err(|_| {
+                    Error::config(format!(
+                        "calls.watch: pbx_time_zone {name:?} is not an IANA time zone name (e.g. \
+                     \"Europe/Berlin\"; the PBX shows it in General settings → Time)"
+                    ))
+                }),
+            (None, minutes) => {
+                let minutes = minutes.unwrap_or(0);
+                if !(-14 * 60..=14 * 60).contains(&minutes) {
+                    return Err(Error::config(format!(
+                        "calls.watch: pbx_utc_offset_minutes {minutes} is outside -840..=840"
+                    )));
+                }
+                Ok(PbxZone::Fixed {
+                    offset_secs: i64::from(minutes) * 60,
+                })
+            }
+        }
+    }
+
+    /// Unix milliseconds of a PBX-local time.
+    fn to_unix_ms(self, t: NaiveDateTime) -> Option<i64> {
+        use chrono::TimeZone;
+        match self {
+            PbxZone::Fixed { offset_secs } => {
+                Some(t.and_utc().timestamp_millis() - offset_secs * 1000)
+            }
+            PbxZone::Iana(tz) => match tz.from_local_datetime(&t) {
+                chrono::LocalResult::Single(d) => Some(d.timestamp_millis()),
+                chrono::LocalResult::Ambiguous(first, _) => Some(first.timestamp_millis()),
+                // A time in the hour skipped when clocks go forward cannot be written by a
+                // PBX clock; read it with the offset just before the gap.
+                chrono::LocalResult::None => {
+                    let before = t - chrono::Duration::hours(1);
+                    tz.from_local_datetime(&before)
+                        .earliest()
+                        .map(|d| d.timestamp_millis() + 3_600_000)
+                }
+            },
+        }
+    }
+}
+
 impl CallWatcher {
     fn new(client: Client, o: WatchOptions) -> Result<CallWatcher, Error> {
         let floor = client.poll_floor().max(Duration::from_millis(MIN_POLL_MS));
+        let zone = PbxZone::from_options(&o)?;
         let settings = Settings {
             extensions: o.extensions,
             poll: Duration::from_millis(o.poll_interval_ms.unwrap_or(DEFAULT_POLL_MS)).max(floor),
-            offset_secs: i64::from(o.pbx_utc_offset_minutes.unwrap_or(0)) * 60,
+            zone,
             cdr_wait: Duration::from_millis(o.cdr_wait_ms.unwrap_or(DEFAULT_CDR_WAIT_MS)),
             cdr_retry: Duration::from_millis(o.cdr_retry_ms.unwrap_or(DEFAULT_CDR_RETRY_MS))
                 .max(floor),
@@ -524,7 +594,7 @@ impl CallWatcher {
         let t = NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f")
             .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S"))
             .ok()?;
-        Some(t.and_utc().timestamp_millis() - self.settings.offset_secs * 1000)
+        self.settings.zone.to_unix_ms(t)
     }
 
     /// The extension of a leg that passes the filter, or `None` when the filter drops it.
@@ -769,6 +839,66 @@ mod tests {
         assert_eq!(e.started_at_ms, Some(utc));
         assert_eq!(extension_in("PJSIP/201-WS-0000000a"), Some("201".into()));
         assert_eq!(extension_in("Local/201@internal-0001;2"), None);
+    }
+
+    #[test]
+    fn an_iana_zone_converts_with_daylight_saving() {
+        let zone = |name: &str| {
+            PbxZone::from_options(&WatchOptions {
+                pbx_time_zone: Some(name.into()),
+                ..Default::default()
+            })
+            .unwrap()
+        };
+        let local = |y, mo, d, h, mi| {
+            chrono::NaiveDate::from_ymd_opt(y, mo, d)
+                .unwrap()
+                .and_hms_opt(h, mi, 0)
+                .unwrap()
+        };
+        let utc = |t: NaiveDateTime| t.and_utc().timestamp_millis();
+        let berlin = zone("Europe/Berlin");
+        // Winter UTC+1, summer UTC+2.
+        assert_eq!(
+            berlin.to_unix_ms(local(2026, 1, 15, 10, 0)),
+            Some(utc(local(2026, 1, 15, 9, 0)))
+        );
+        assert_eq!(
+            berlin.to_unix_ms(local(2026, 7, 15, 10, 0)),
+            Some(utc(local(2026, 7, 15, 8, 0)))
+        );
+        // 25 Oct 2026, 02:30 happens twice: the first (still UTC+2) is taken.
+        assert_eq!(
+            berlin.to_unix_ms(local(2026, 10, 25, 2, 30)),
+            Some(utc(local(2026, 10, 25, 0, 30)))
+        );
+        // 29 Mar 2026, 02:30 does not exist: read with the offset before the gap (UTC+1).
+        assert_eq!(
+            berlin.to_unix_ms(local(2026, 3, 29, 2, 30)),
+            Some(utc(local(2026, 3, 29, 1, 30)))
+        );
+        assert_eq!(
+            zone("Europe/Moscow").to_unix_ms(local(2026, 7, 1, 12, 0)),
+            Some(utc(local(2026, 7, 1, 9, 0)))
+        );
+        for bad in [
+            WatchOptions {
+                pbx_time_zone: Some("Mars/Olympus".into()),
+                ..Default::default()
+            },
+            WatchOptions {
+                pbx_time_zone: Some("Europe/Berlin".into()),
+                pbx_utc_offset_minutes: Some(60),
+                ..Default::default()
+            },
+            WatchOptions {
+                pbx_utc_offset_minutes: Some(15 * 60),
+                ..Default::default()
+            },
+        ] {
+            let e = PbxZone::from_options(&bad).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::Config, "{e}");
+        }
     }
 
     #[test]

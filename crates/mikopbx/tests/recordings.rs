@@ -158,6 +158,35 @@ async fn a_recording_waits_for_the_conversion_and_downloads_exactly() {
         .expect("wav");
     assert_eq!(wav, served(&sim, &record.linkedid, Some("wav")).await.1);
     assert_eq!(&wav[..4], b"RIFF");
+    // WebM and Ogg (Opus), with their types and the extension a saved file gets.
+    let dir = tempfile::tempdir().unwrap();
+    for (format, wire, ctype, magic) in [
+        (
+            RecordingFormat::Webm,
+            "webm",
+            "audio/webm",
+            &[0x1A, 0x45, 0xDF, 0xA3][..],
+        ),
+        (RecordingFormat::Ogg, "ogg", "audio/ogg", &b"OggS"[..]),
+    ] {
+        let rec = client.cdr().recording_with(
+            &record,
+            RecordingOptions {
+                format: Some(format),
+                wait_ms: Some(0),
+            },
+        );
+        let (path, info) = rec.save_into(dir.path(), "call").await.expect(wire);
+        assert_eq!(info.content_type, ctype);
+        assert_eq!(path.extension().and_then(|e| e.to_str()), Some(wire));
+        let bytes = std::fs::read(&path).unwrap();
+        assert_eq!(&bytes[..magic.len()], magic);
+        assert_eq!(
+            bytes,
+            served(&sim, &record.linkedid, Some(wire)).await.1,
+            "{wire}: the exact bytes the PBX serves"
+        );
+    }
 
     assert_eq!(legacy_view_requests(&sim), 0, "never the view= path");
     sim.shutdown().await;

@@ -26,6 +26,7 @@ def _watcher(
     extensions: Iterable[str],
     poll_interval: Optional[float],
     pbx_utc_offset_minutes: Optional[int],
+    pbx_time_zone: Optional[str],
     cdr_wait: Optional[float],
     resume_from: Optional[str],
 ) -> NativeCallWatcher:
@@ -33,6 +34,7 @@ def _watcher(
         "extensions": list(extensions),
         "poll_interval_ms": _ms(poll_interval),
         "pbx_utc_offset_minutes": pbx_utc_offset_minutes,
+        "pbx_time_zone": pbx_time_zone,
         "cdr_wait_ms": _ms(cdr_wait),
         "cdr_retry_ms": None,
         "resume_from": resume_from,
@@ -78,15 +80,18 @@ class CallsApi:
         extensions: Iterable[str] = (),
         poll_interval: Optional[float] = None,
         pbx_utc_offset_minutes: Optional[int] = None,
+        pbx_time_zone: Optional[str] = None,
         cdr_wait: Optional[float] = None,
         resume_from: Optional[str] = None,
     ) -> CallWatch:
         """Watch calls (of ``extensions`` only, when given). ``poll_interval`` and ``cdr_wait`` are
-        seconds (defaults 3 and 30); ``pbx_utc_offset_minutes`` is the PBX's offset from UTC
-        (its timestamps are naive local time); ``resume_from`` is a ``checkpoint()``. Nothing is
+        seconds (defaults 3 and 30); the PBX's timestamps are naive local time, converted with
+        ``pbx_time_zone`` (an IANA name such as ``"Europe/Berlin"``, daylight saving included) or
+        a fixed ``pbx_utc_offset_minutes``; ``resume_from`` is a ``checkpoint()``. Nothing is
         sent until the first event is asked for."""
         return CallWatch(
-            _watcher(self._native, extensions, poll_interval, pbx_utc_offset_minutes, cdr_wait, resume_from)
+            _watcher(self._native, extensions, poll_interval, pbx_utc_offset_minutes, pbx_time_zone,
+                     cdr_wait, resume_from)
         )
 
     def originate(self, from_extension: str, to_number: str) -> str:

@@ -26,7 +26,7 @@ use serde_json::{Value, json};
 
 use super::{Call as ApiCall, like};
 use crate::app::lock;
-use crate::calls::{silent_mp3, silent_wav};
+use crate::audio::{silent_mp3, silent_ogg, silent_wav, silent_webm};
 use crate::cdr_gen::{CdrGenerator, CdrRow, JsonObject, Summary, datetime, id_for_token};
 use crate::envelope::ApiResult;
 use crate::util::random_hex;
@@ -139,8 +139,9 @@ fn legacy_view(call: &ApiCall<'_>) -> ApiResult {
 /// `audio/mpeg`, wav → `audio/wav`), `Accept-Ranges`, `X-Audio-Duration`, `Content-Disposition`
 /// inline (playback) or attachment with `call_<src>_to_<dst>_<date>.<ext>` (download), and
 /// `Range: bytes=N-[M]` → 206 with `Content-Range`, anything else in Range → 416.
-/// `format=wav` converts; mp3/original serve the file; webm/ogg are not converted by the
-/// simulator (it serves the mp3 as it is).
+/// The original is MP3 (what older MikoPBX releases stored; new ones store WebM after
+/// `WorkerWav2Webm`); `format=wav|webm|ogg` converts, as ffmpeg does on the PBX
+/// (`PlaybackAction.php:153-184`), to real files of the same length (`crate::audio`).
 fn placed_recording(call: &ApiCall<'_>, placed: &crate::calls::PlacedCall) -> ApiResult {
     recording_answer(call, placed.talk_ms(), &|ext| placed.download_name(ext))
 }
@@ -153,6 +154,8 @@ fn recording_answer(
 ) -> ApiResult {
     let (ext, ctype, bytes) = match call.ctx.str("format").as_deref() {
         Some("wav") => ("wav", "audio/wav", silent_wav(ms)),
+        Some("webm") => ("webm", "audio/webm", silent_webm(ms)),
+        Some("ogg") => ("ogg", "audio/ogg", silent_ogg(ms)),
         _ => ("mp3", "audio/mpeg", silent_mp3(ms)),
     };
     let size = bytes.len();
