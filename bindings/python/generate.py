@@ -62,9 +62,17 @@ UNASYNC = [
 # Handles with hand-written methods beside the generated ones (features that are not one REST
 # operation): the generated class derives from this base (in the module HAND_WRITTEN_MODULES
 # names).
-HAND_WRITTEN_BASES = {"cdr": "AsyncCdrRecordings", "asterisk_managers": "AsyncClickToCallManagers"}
+HAND_WRITTEN_BASES = {
+    "cdr": "AsyncCdrRecordings",
+    "asterisk_managers": "AsyncClickToCallManagers",
+    "api_keys": "AsyncKeyProvisioning",
+}
 # The module of `mikopbx` each hand-written base lives in.
-HAND_WRITTEN_MODULES = {"AsyncCdrRecordings": "_recordings", "AsyncClickToCallManagers": "_calls"}
+HAND_WRITTEN_MODULES = {
+    "AsyncCdrRecordings": "_recordings",
+    "AsyncClickToCallManagers": "_calls",
+    "AsyncKeyProvisioning": "_provisioning",
+}
 
 
 class Manifest:
@@ -606,6 +614,10 @@ def render_stubs(m: Manifest) -> str:
     out += ["    def watch_calls(self, options: Mapping[str, object]) -> NativeCallWatcher: ..."]
     out += ["    def originate(self, from_extension: str, to_number: str) -> str: ..."]
     out += ["    def originate_async(self, from_extension: str, to_number: str) -> Awaitable[str]: ..."]
+    out += ["    def create_api_key_for(self, description: str, operations: Sequence[str], network: object)"
+            " -> Tuple[str, ApiKeyInfo]: ..."]
+    out += ["    def create_api_key_for_async(self, description: str, operations: Sequence[str],"
+            " network: object) -> Awaitable[Tuple[str, ApiKeyInfo]]: ..."]
     out += ["    def create_click_to_call_manager(self, username: str, network_filter_id: str)"
             " -> AsteriskManager: ..."]
     out += ["    def create_click_to_call_manager_async(self, username: str, network_filter_id: str)"

@@ -277,6 +277,41 @@ impl NativeClient {
         })
     }
 
+    /// `mikopbx::ApiKeysApi::create_for`: `(key, info)`; `network` is `"any"`, `"localhost"` or
+    /// a filter id.
+    fn create_api_key_for(
+        &self,
+        py: Python<'_>,
+        description: String,
+        operations: Vec<String>,
+        network: &Bound<'_, PyAny>,
+    ) -> PyResult<(String, mikopbx::ApiKeyInfo)> {
+        let network = serde_json::from_value::<mikopbx::NetworkFilter>(to_json(network)?)
+            .map_err(|e| to_pyerr(py, &config(format!("api_keys.create_for: network {e}"))))?;
+        let api = self.live(py)?.api_keys();
+        let created = crate::runtime::call_blocking(py, async move {
+            api.create_for(description, operations, network).await
+        })?;
+        Ok((created.key.expose_secret().to_owned(), created.info))
+    }
+
+    fn create_api_key_for_async<'py>(
+        &self,
+        py: Python<'py>,
+        description: String,
+        operations: Vec<String>,
+        network: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let network = serde_json::from_value::<mikopbx::NetworkFilter>(to_json(network)?)
+            .map_err(|e| to_pyerr(py, &config(format!("api_keys.create_for: network {e}"))))?;
+        let api = self.live(py)?.api_keys();
+        crate::runtime::awaitable(py, async move {
+            api.create_for(description, operations, network)
+                .await
+                .map(|c| (c.key.expose_secret().to_owned(), c.info))
+        })
+    }
+
     /// Drops this handle's connection pool (calls already running finish).
     fn close(&self) {
         self.client

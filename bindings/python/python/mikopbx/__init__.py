@@ -18,6 +18,7 @@ from __future__ import annotations
 from . import _api, _bridge, _errors, _native  # noqa: F401  (_bridge registers the exit hook)
 from ._api import *  # noqa: F403  (the record classes and pagers)
 from ._calls import AsyncCallsApi, CallsApi, CallWatch
+from ._provisioning import CreatedApiKey
 from ._client import AsyncClient, Client, ClientOptions, Permissions, RateLimit
 from ._native import CallEvent, CallEventType
 from ._recordings import AsyncRecording, Recording, RecordingFormat, RecordingInfo
@@ -35,6 +36,7 @@ __all__ = [
     "RateLimit",
     "AsyncCallsApi",
     "CallsApi",
+    "CreatedApiKey",
     "CallWatch",
     "CallEvent",
     "CallEventType",

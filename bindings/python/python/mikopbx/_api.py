@@ -32,6 +32,7 @@ from ._native import (
 )
 from ._recordings import AsyncCdrRecordings, CdrRecordings
 from ._calls import AsyncClickToCallManagers, ClickToCallManagers
+from ._provisioning import AsyncKeyProvisioning, KeyProvisioning
 
 __all__ = [
     "Access",
@@ -634,7 +635,7 @@ class AsyncPbxStatusApi:
         return await self._native.call_async("pbx_status.active_channels", {})
 
 
-class AsyncApiKeysApi:
+class AsyncApiKeysApi(AsyncKeyProvisioning):
     """``client.api_keys`` of ``AsyncClient``: the ``api-keys`` operations.
 
     - ``generate_key``: Generate a new key (returned once)
@@ -1815,7 +1816,7 @@ class PbxStatusApi:
         return self._native.call("pbx_status.active_channels", {})
 
 
-class ApiKeysApi:
+class ApiKeysApi(KeyProvisioning):
     """``client.api_keys`` of ``Client``: the ``api-keys`` operations.
 
     - ``generate_key``: Generate a new key (returned once)

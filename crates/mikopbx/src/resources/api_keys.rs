@@ -291,3 +291,116 @@ fn network_mismatch(requested: &NetworkFilter, info: &ApiKeyInfo) -> Option<Stri
 }
 
 const NETWORK_ADVICE: &str = "Restrict the key with a numeric network filter (System → Network filters), or set it to localhost in System → API Keys in the web interface";
+
+/// A key made by [`ApiKeysApi::create_for`]: the key itself (shown only now: store it) and its
+/// record as the PBX stored it.
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct CreatedApiKey {
+    /// The plaintext key (never printed by `Debug`/`toString`).
+    pub key: Arc<ApiKey>,
+    /// The stored record, read back after the create.
+    pub info: ApiKeyInfo,
+}
+
+#[cfg_attr(feature = "uniffi", uniffi::export(async_runtime = "tokio"))]
+impl ApiKeysApi {
+    /// Least-privilege provisioning: creates a key with exactly the `allowed_paths` the named
+    /// operations need (`["extensions.list", "cdr.list"]`, as `mikopbx operations` names them)
+    /// and the network restriction asked for, and checks what the PBX stored.
+    ///
+    /// `network`: `Any`, a filter `Id`, or `Localhost`. A real PBX stores `localhost` sent over
+    /// REST as no filter at all (mikopbx-api.md §2b), so `Localhost` is made to work another way:
+    /// the client looks for a network filter that permits exactly `127.0.0.1/32` (the key then
+    /// needs read on `network-filters` too) and uses its id; when there is none (filters are
+    /// created in the firewall, not through this API), it refuses with what to do in the web
+    /// interface, before creating anything.
+    ///
+    /// After the create the record is read back; a key that is wider than asked (more paths,
+    /// more access, full permissions, another filter) is deleted again and the call fails, so a
+    /// key wider than asked is never left behind.
+    pub async fn create_for(
+        &self,
+        description: String,
+        operations: Vec<String>,
+        network: NetworkFilter,
+    ) -> Result<CreatedApiKey, Error> {
+        let ops = crate::operations::find_all(&operations)?;
+        let wanted = Permissions::minimal_for(&ops);
+        if wanted.grants().next().is_none() {
+            return Err(Error::config(
+                "these operations need no permission (public endpoints): no key is needed for them",
+            ));
+        }
+        let network = match network {
+            NetworkFilter::Localhost => self.localhost_filter().await?,
+            other => other,
+        };
+        let key = self.generate_key().await?;
+        let info = self
+            .create(NewApiKey::new(
+                description,
+                key.clone(),
+                Some(&wanted),
+                network.clone(),
+            ))
+            .await?;
+        let stored = self.get(&info.id).await.unwrap_or(info);
+        let asked = wanted.with_network(network);
+        if stored.permissions() != asked {
+            let removed = self.delete(&stored.id).await.is_ok();
+            return Err(Error::Server {
+                operation: Some(API_KEYS_CREATE.name.to_owned()),
+                status: 200,
+                messages: vec![format!(
+                    "the PBX stored the key with other permissions than asked (asked {asked}, \
+                     stored {}); {}",
+                    stored.permissions(),
+                    if removed {
+                        "the key was removed again".to_owned()
+                    } else {
+                        format!(
+                            "the key (id {:?}) could NOT be removed: delete it in System → API Keys",
+                            stored.id
+                        )
+                    }
+                )],
+            });
+        }
+        Ok(CreatedApiKey {
+            key: Arc::new(key),
+            info: stored,
+        })
+    }
+}
+
+impl ApiKeysApi {
+    /// The id of a network filter that admits only 127.0.0.1 (for a key's network check, a
+    /// filter's `permit` is the allow list: TokenValidationService::checkNetworkFilter).
+    async fn localhost_filter(&self) -> Result<NetworkFilter, Error> {
+        let filters = self
+            .client
+            .network_filters()
+            .list(crate::NetworkFilterQuery {
+                search: Some("127.0.0.1".into()),
+                ..Default::default()
+            })
+            .collect_all()
+            .await?;
+        let only_localhost = |f: &crate::NetworkFilterRecord| {
+            let nets: Vec<&str> = f.permit.split(',').map(str::trim).collect();
+            !nets.is_empty() && nets.iter().all(|n| *n == "127.0.0.1/32" || *n == "127.0.0.1")
+        };
+        let found = filters
+            .iter()
+            .filter(|f| only_localhost(f))
+            .find_map(|f| f.id.parse::<i64>().ok());
+        found.map(|id| NetworkFilter::Id { id }).ok_or_else(|| {
+            Error::config(
+                "no network filter admits only 127.0.0.1, and MikoPBX's REST API stores a key's \
+                 `localhost` as no restriction at all. Add the network 127.0.0.1/32 in Network \
+                 and firewall (web interface), then call again (or pass its id as the network)",
+            )
+        })
+    }
+}
