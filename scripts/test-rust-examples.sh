@@ -11,8 +11,10 @@ log() { printf '[test-rust-examples] %s\n' "$*" >&2; }
 TARGET_DIR="${CARGO_TARGET_DIR:-$REPO/target}"
 
 log "building the simulator and the example"
-cargo build -q --locked -p mikopbx-sim --bin mikopbx-sim
-cargo build -q --locked -p mikopbx --example crm_screen_pop
+# The same workspace, features and profile as test-all's `cargo test`, which has built both
+# already: this is then a no-op instead of a second build with other features.
+cargo build -q --locked --workspace --exclude mikopbx-python --features mikopbx/log-queue \
+    --bin mikopbx-sim --example crm_screen_pop
 
 state="$(mktemp -d)"
 sim_pid=""
