@@ -7,7 +7,7 @@
 
 use serde_json::{Value, json};
 
-use crate::state::{AsteriskManager, CallQueue, Employee, QueueMember, Store};
+use crate::state::{AsteriskManager, CallQueue, ConferenceRoom, Employee, QueueMember, Store};
 
 /// Realistic full names of the 50 seeded employees (extension 201 + index).
 const NAMES: &[&str] = &[
@@ -112,11 +112,14 @@ pub(crate) fn seed(store: &mut Store) {
                     "allow_enter_any_internal_extension": true,
                     "actions": [{"digits": "1", "extension": "2001"}, {"digits": "2", "extension": "2002"}]})],
     );
-    store.records.insert(
-        "conference-rooms".into(),
-        vec![json!({"id": "CONFERENCE-7C3D9E10", "uniqid": "CONFERENCE-7C3D9E10", "name": "Weekly meeting",
-                    "extension": "2100", "pinCode": "", "description": "Monday stand-up"})],
-    );
+    store.conference_rooms = vec![ConferenceRoom {
+        id: 1,
+        uniqid: "CONFERENCE-7C3D9E10".into(),
+        extension: Some("2100".into()),
+        name: Some("Weekly meeting".into()),
+        pin_code: Some(String::new()),
+    }];
+    store.next_conference_id = 2;
     store.records.insert(
         "sip-providers".into(),
         vec![

@@ -82,6 +82,18 @@ pub(crate) struct CallQueue {
     pub(crate) members: Vec<QueueMember>,
 }
 
+/// One `m_ConferenceRooms` row (src/Common/Models/ConferenceRooms.php: `uniqid`, `extension`,
+/// `name`, `pinCode`, all `?string` defaulting to `''`; the model has no `description`).
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+pub(crate) struct ConferenceRoom {
+    /// The integer primary key (never on the wire; `id` there is the uniqid).
+    pub(crate) id: u64,
+    pub(crate) uniqid: String,
+    pub(crate) extension: Option<String>,
+    pub(crate) name: Option<String>,
+    pub(crate) pin_code: Option<String>,
+}
+
 /// One `m_CallQueueMembers` row.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub(crate) struct QueueMember {
@@ -174,6 +186,12 @@ pub(crate) struct Store {
     pub(crate) next_queue_id: u64,
     #[serde(default)]
     pub(crate) next_queue_member_id: u64,
+    /// `m_ConferenceRooms`, in id order.
+    #[serde(default)]
+    pub(crate) conference_rooms: Vec<ConferenceRoom>,
+    /// The next `m_ConferenceRooms.id` (AUTOINCREMENT: never reused).
+    #[serde(default)]
+    pub(crate) next_conference_id: u64,
     /// `m_AsteriskManagerUsers`, in id order.
     #[serde(default)]
     pub(crate) asterisk_managers: Vec<AsteriskManager>,
@@ -215,6 +233,7 @@ impl Store {
             next_queue_id: 1,
             next_queue_member_id: 1,
             next_manager_id: 1,
+            next_conference_id: 1,
             cdr_anchor: chrono::Utc::now().timestamp(),
             ..Store::default()
         };
@@ -228,6 +247,7 @@ impl Store {
             Ok(bytes) => match serde_json::from_slice::<Store>(&bytes) {
                 Ok(mut s) => {
                     crate::resources::call_queues::migrate_legacy(&mut s);
+                    crate::resources::conference_rooms::migrate_legacy(&mut s);
                     s
                 }
                 Err(e) => {

@@ -33,8 +33,11 @@ use super::{Call, ordering};
 use crate::envelope::ApiResult;
 use crate::state::{CallQueue, QueueMember, Store};
 
-pub(crate) use numbers::{SYSTEM_EXTENSIONS, queue_represent, renumber, taken_numbers};
-use numbers::{next_free_application_number, number_represent, restrict_list};
+use numbers::number_represent;
+pub(crate) use numbers::{
+    SYSTEM_EXTENSIONS, next_free_application_number, queue_represent, renumber, restrict_list,
+    taken_numbers,
+};
 
 /// `MikoPBX\PBXCoreREST\Lib\CallQueues\<class>::main`.
 fn processor(class: &str) -> String {
@@ -288,7 +291,7 @@ fn list_item(s: &Store, q: &CallQueue) -> PhpVal {
 // Actions
 
 /// SQLite `LIKE` (no ESCAPE): `%` any run, `_` one character, ASCII case-insensitive.
-fn sqlite_like(hay: &str, pattern: &str) -> bool {
+pub(crate) fn sqlite_like(hay: &str, pattern: &str) -> bool {
     let h: Vec<char> = hay.chars().collect();
     let p: Vec<char> = pattern.chars().collect();
     // dp[j]: pattern[..i] matches hay[..j]

@@ -1,6 +1,5 @@
-//! The other configuration resources (IVR menus, conference rooms, SIP providers, modules,
-//! general settings) with generic in-memory CRUD (call queues have their own module,
-//! `call_queues`).
+//! The other configuration resources (IVR menus, SIP providers, modules, general settings)
+//! with generic in-memory CRUD (call queues and conference rooms have their own modules).
 //!
 //! They exist so the routing, the ID pattern of each controller and the permission checker's
 //! ID heuristic can be exercised on real paths (mikopbx-api.md §3 table); their full field
@@ -16,7 +15,6 @@ use crate::envelope::ApiResult;
 fn prefix(resource: &str) -> &'static str {
     match resource {
         "ivr-menu" => "IVR-",
-        "conference-rooms" => "CONFERENCE-",
         "sip-providers" => "SIP-TRUNK-",
         _ => "ID-",
     }
@@ -24,7 +22,7 @@ fn prefix(resource: &str) -> &'static str {
 
 fn required(resource: &str) -> &'static [&'static str] {
     match resource {
-        "ivr-menu" | "conference-rooms" => &["name", "extension"],
+        "ivr-menu" => &["name", "extension"],
         "sip-providers" => &["description"],
         _ => &[],
     }

@@ -91,7 +91,22 @@ pub(crate) fn all(store: &Store) -> Vec<Extension> {
             userid: None,
         });
     }
-    for (res, kind) in [("ivr-menu", "IVR"), ("conference-rooms", "CONFERENCE")] {
+    for c in &store.conference_rooms {
+        next += 1;
+        let number = c.extension.clone().unwrap_or_default();
+        if number.is_empty() {
+            continue;
+        }
+        // createOrUpdateExtension(): the CONFERENCE extension's callerid is the room name.
+        out.push(Extension {
+            id: next,
+            number,
+            kind: "CONFERENCE",
+            callerid: c.name.clone().unwrap_or_default(),
+            userid: None,
+        });
+    }
+    for (res, kind) in [("ivr-menu", "IVR")] {
         for r in store.records.get(res).into_iter().flatten() {
             next += 1;
             let number = r

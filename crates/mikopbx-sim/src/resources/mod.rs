@@ -7,6 +7,7 @@ pub(crate) mod auth;
 pub(crate) mod call_queues;
 pub(crate) mod catalog;
 pub(crate) mod cdr;
+pub(crate) mod conference_rooms;
 pub(crate) mod employees;
 pub(crate) mod extensions;
 pub(crate) mod network_filters;
@@ -316,6 +317,7 @@ pub(crate) fn dispatch(call: &Call<'_>) -> ApiResult {
         "call-queues" => call_queues::handle(call),
         "network-filters" => network_filters::handle(call),
         "asterisk-managers" => asterisk_managers::handle(call),
+        "conference-rooms" => conference_rooms::handle(call),
         "general-settings" => catalog::general_settings(call),
         _ => catalog::handle(call),
     }

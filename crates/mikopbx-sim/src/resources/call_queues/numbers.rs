@@ -92,11 +92,12 @@ pub(crate) fn number_represent(s: &Store, n: &str) -> Option<String> {
     if let Some(m) = in_records("ivr-menu") {
         return Some(ivr_represent(m));
     }
-    if let Some(c) = in_records("conference-rooms") {
-        return Some(format!(
-            "<i class=\"phone volume icon\"></i> Conference: {} <{n}>",
-            record_str(c, "name")
-        ));
+    if let Some(c) = s
+        .conference_rooms
+        .iter()
+        .find(|c| c.extension.as_deref() == Some(n))
+    {
+        return Some(crate::resources::conference_rooms::represent(c));
     }
     SYSTEM_EXTENSIONS
         .iter()
@@ -115,7 +116,7 @@ pub(crate) fn taken_numbers(s: &Store) -> Vec<String> {
 }
 
 /// `Extensions::getNextFreeApplicationNumber()`: the first free `2200<i>`, i from 100.
-pub(super) fn next_free_application_number(s: &Store) -> String {
+pub(crate) fn next_free_application_number(s: &Store) -> String {
     let taken = taken_numbers(s);
     (100u64..)
         .map(|i| format!("2200{i}"))
