@@ -34,6 +34,8 @@ listing="$(jar tf "$jar")"
 log "examples/kotlin: build and run the contact lookup against a fresh simulator"
 (cd examples/kotlin && "${MVN[@]}" -q clean package dependency:build-classpath -Dmdep.outputFile=target/classpath.txt)
 
+# shellcheck source=scripts/example-sim.sh
+source "$REPO/scripts/example-sim.sh"
 state="$(mktemp -d)"
 sim_pid=""
 cleanup() {
@@ -41,42 +43,20 @@ cleanup() {
     rm -rf "$state"
 }
 trap cleanup EXIT
-"$TARGET_DIR/debug/mikopbx-sim" --addr 127.0.0.1:0 --state-dir "$state/sim" >"$state/sim.out" 2>"$state/sim.err" &
-sim_pid=$!
-for _ in $(seq 1 100); do
-    grep -q 'https://' "$state/sim.out" 2>/dev/null && break
-    sleep 0.1
-done
-url="$(grep -o 'https://[^ ]*' "$state/sim.out" | head -n1)"
-[[ -n "$url" ]] || { cat "$state/sim.err" >&2; log "ERROR: simulator did not start"; exit 1; }
+start_example_sim "$TARGET_DIR/debug/mikopbx-sim" "$state"
+classpath="examples/kotlin/target/classes:$(cat examples/kotlin/target/classpath.txt)"
 
-out="$(MIKOPBX_URL="$url" MIKOPBX_API_KEY="$(cat "$state/sim/admin-key.txt")" MIKOPBX_CA_CERT="$state/sim/ca.pem" \
-    java -cp "examples/kotlin/target/classes:$(cat examples/kotlin/target/classpath.txt)" \
-    com.example.crm.ContactLookupKt 201)"
+out="$(MIKOPBX_URL="$url" MIKOPBX_API_KEY="$admin_key" MIKOPBX_CA_CERT="$ca_pem" \
+    java -cp "$classpath" com.example.crm.ContactLookupKt 201)"
 printf '%s\n' "$out"
 grep -q '201' <<<"$out" || { log "ERROR: the example did not find extension 201"; exit 1; }
 
 log "examples/kotlin: the screen-pop places a click-to-call and writes its note with the recording"
-# The AMI user the example needs, created over REST as an administrator would (least rights,
-# network filter 4: this host only). The secret goes in a file and the environment, never argv.
-ami_secret="Kt-Example-$RANDOM$RANDOM"
-cat >"$state/manager.json" <<JSON
-{"username": "kt-example", "secret": "$ami_secret", "networkfilterid": "4",
- "permissions": {"originate_write": true, "call_read": true}}
-JSON
-curl -sS --fail --cacert "$state/sim/ca.pem" -H "Authorization: Bearer $(cat "$state/sim/admin-key.txt")" \
-    -H 'Content-Type: application/json' --data @"$state/manager.json" \
-    "$url/pbxcore/api/v3/asterisk-managers" >/dev/null
-out="$(MIKOPBX_URL="$url" MIKOPBX_API_KEY="$(cat "$state/sim/admin-key.txt")" MIKOPBX_CA_CERT="$state/sim/ca.pem" \
-    MIKOPBX_AMI_USERNAME=kt-example MIKOPBX_AMI_SECRET="$ami_secret" \
-    MIKOPBX_AJAM_PORT="$(sed 's/.*://' "$state/sim/ajam-url.txt")" \
-    timeout 120 java -cp "examples/kotlin/target/classes:$(cat examples/kotlin/target/classpath.txt)" \
-    com.example.crm.ScreenPopKt --notes "$state/notes" --calls 1 --call 201 +79161234567)"
+create_click_to_call_user "$state" kt-example
+out="$(MIKOPBX_URL="$url" MIKOPBX_API_KEY="$admin_key" MIKOPBX_CA_CERT="$ca_pem" \
+    MIKOPBX_AMI_USERNAME=kt-example MIKOPBX_AMI_SECRET="$ami_secret" MIKOPBX_AJAM_PORT="$ajam_port" \
+    timeout 120 java -cp "$classpath" com.example.crm.ScreenPopKt --notes "$state/notes" --calls 1 --call 201 +79161234567)"
 printf '%s\n' "$out"
-note="$(ls "$state"/notes/sdk-*.json 2>/dev/null | head -n1)"
-[[ -n "$note" ]] || { log "ERROR: the screen-pop wrote no call note"; exit 1; }
-cat "$note"; echo
-grep -q '"disposition": "ANSWERED"' "$note" || { log "ERROR: the note is not of an answered call"; exit 1; }
-grep -q '"content_type": "audio/mpeg"' "$note" || { log "ERROR: the note has no recording"; exit 1; }
+check_call_note "$state/notes" "$out"
 
 log "done in $((SECONDS - started)) s"

@@ -16,6 +16,8 @@ log "building the simulator and the example"
 cargo build -q --locked --workspace --exclude mikopbx-python --features mikopbx/log-queue \
     --bin mikopbx-sim --example crm_screen_pop
 
+# shellcheck source=scripts/example-sim.sh
+source "$REPO/scripts/example-sim.sh"
 state="$(mktemp -d)"
 sim_pid=""
 cleanup() {
@@ -23,35 +25,15 @@ cleanup() {
     rm -rf "$state"
 }
 trap cleanup EXIT
-"$TARGET_DIR/debug/mikopbx-sim" --addr 127.0.0.1:0 --state-dir "$state/sim" >"$state/sim.out" 2>"$state/sim.err" &
-sim_pid=$!
-for _ in $(seq 1 100); do
-    grep -q 'https://' "$state/sim.out" 2>/dev/null && break
-    sleep 0.1
-done
-url="$(grep -o 'https://[^ ]*' "$state/sim.out" | head -n1)"
-[[ -n "$url" ]] || { cat "$state/sim.err" >&2; log "ERROR: simulator did not start"; exit 1; }
+start_example_sim "$TARGET_DIR/debug/mikopbx-sim" "$state"
 
 log "examples/rust/crm_screen_pop: click-to-call, screen-pop, call note with the recording"
-ami_secret="Rs-Example-$RANDOM$RANDOM"
-printf '{"username": "rs-example", "secret": "%s", "networkfilterid": "4", "permissions": {"originate_write": true, "call_read": true}}' \
-    "$ami_secret" >"$state/manager.json"
-curl -sS --fail --cacert "$state/sim/ca.pem" -H "Authorization: Bearer $(cat "$state/sim/admin-key.txt")" \
-    -H 'Content-Type: application/json' --data @"$state/manager.json" \
-    "$url/pbxcore/api/v3/asterisk-managers" >/dev/null
-out="$(MIKOPBX_URL="$url" MIKOPBX_API_KEY="$(cat "$state/sim/admin-key.txt")" MIKOPBX_CA_CERT="$state/sim/ca.pem" \
-    MIKOPBX_AMI_USERNAME=rs-example MIKOPBX_AMI_SECRET="$ami_secret" \
-    MIKOPBX_AJAM_PORT="$(sed 's/.*://' "$state/sim/ajam-url.txt")" \
+create_click_to_call_user "$state" rs-example
+out="$(MIKOPBX_URL="$url" MIKOPBX_API_KEY="$admin_key" MIKOPBX_CA_CERT="$ca_pem" \
+    MIKOPBX_AMI_USERNAME=rs-example MIKOPBX_AMI_SECRET="$ami_secret" MIKOPBX_AJAM_PORT="$ajam_port" \
     timeout 120 "$TARGET_DIR/debug/examples/crm_screen_pop" --notes "$state/notes" --calls 1 --call 201 +79161234567)"
 printf '%s\n' "$out"
 grep -q 'ringing 201' <<<"$out" || { log "ERROR: no screen-pop for the ringing call"; exit 1; }
-note="$(ls "$state"/notes/sdk-*.json 2>/dev/null | head -n1)"
-[[ -n "$note" ]] || { log "ERROR: the screen-pop wrote no call note"; exit 1; }
-cat "$note"; echo
-grep -q '"disposition": "ANSWERED"' "$note" || { log "ERROR: the note is not of an answered call"; exit 1; }
-grep -q '"content_type": "audio/mpeg"' "$note" || { log "ERROR: the note has no recording"; exit 1; }
-if grep -q "$ami_secret" <<<"$out" || grep -rq "$ami_secret" "$state/notes"; then
-    log "ERROR: the AMI secret was printed or written"; exit 1
-fi
+check_call_note "$state/notes" "$out"
 
 log "done in $((SECONDS - started)) s"

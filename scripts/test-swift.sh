@@ -46,37 +46,21 @@ grep -q "Executed [1-9][0-9]* tests\?, with 0 failures" "$test_log" || { log "ER
 log "examples/swift: build and run the contact lookup against a fresh simulator"
 (cd examples/swift/ContactLookup && bash "$REPO/scripts/swift-env.sh" swift build)
 rm -rf "$state"
-"$MIKOPBX_SIM" --addr 127.0.0.1:0 --state-dir "$state/sim" >"$state.out" 2>"$state.err" &
-sim_pid=$!
-for _ in $(seq 1 100); do
-    grep -q 'https://' "$state.out" 2>/dev/null && break
-    sleep 0.1
-done
-url="$(grep -o 'https://[^ ]*' "$state.out" | head -n1)"
-[[ -n "$url" ]] || { cat "$state.err" >&2; log "ERROR: simulator did not start"; exit 1; }
-out="$(cd examples/swift/ContactLookup && MIKOPBX_URL="$url" MIKOPBX_API_KEY="$(cat "$state/sim/admin-key.txt")" MIKOPBX_CA_CERT="$state/sim/ca.pem" \
+mkdir -p "$state"
+# shellcheck source=scripts/example-sim.sh
+source "$REPO/scripts/example-sim.sh"
+start_example_sim "$MIKOPBX_SIM" "$state"
+out="$(cd examples/swift/ContactLookup && MIKOPBX_URL="$url" MIKOPBX_API_KEY="$admin_key" MIKOPBX_CA_CERT="$ca_pem" \
     bash "$REPO/scripts/swift-env.sh" .build/debug/ContactLookup 201)"
 printf '%s\n' "$out"
 grep -q '201' <<<"$out" || { log "ERROR: the example did not find extension 201"; exit 1; }
 
 log "examples/swift: the screen-pop places a click-to-call and writes its note with the recording"
-# The AMI user the example needs, created over REST as an administrator would (least rights,
-# network filter 4: this host only); the secret travels in the environment, never in argv.
-ami_secret="Sw-Example-$RANDOM$RANDOM"
-printf '{"username": "sw-example", "secret": "%s", "networkfilterid": "4", "permissions": {"originate_write": true, "call_read": true}}' \
-    "$ami_secret" >"$state/manager.json"
-curl -sS --fail --cacert "$state/sim/ca.pem" -H "Authorization: Bearer $(cat "$state/sim/admin-key.txt")" \
-    -H 'Content-Type: application/json' --data @"$state/manager.json" \
-    "$url/pbxcore/api/v3/asterisk-managers" >/dev/null
-out="$(cd examples/swift/ContactLookup && MIKOPBX_URL="$url" MIKOPBX_API_KEY="$(cat "$state/sim/admin-key.txt")" MIKOPBX_CA_CERT="$state/sim/ca.pem" \
-    MIKOPBX_AMI_USERNAME=sw-example MIKOPBX_AMI_SECRET="$ami_secret" MIKOPBX_AJAM_PORT="$(sed 's/.*://' "$state/sim/ajam-url.txt")" \
+create_click_to_call_user "$state" sw-example
+out="$(cd examples/swift/ContactLookup && MIKOPBX_URL="$url" MIKOPBX_API_KEY="$admin_key" MIKOPBX_CA_CERT="$ca_pem" \
+    MIKOPBX_AMI_USERNAME=sw-example MIKOPBX_AMI_SECRET="$ami_secret" MIKOPBX_AJAM_PORT="$ajam_port" \
     timeout 120 bash "$REPO/scripts/swift-env.sh" .build/debug/ScreenPop --notes "$state/notes" --calls 1 --call 201 +79161234567)"
-rm -f "$state.out" "$state.err"
 printf '%s\n' "$out"
-note="$(ls "$state"/notes/sdk-*.json 2>/dev/null | head -n1)"
-[[ -n "$note" ]] || { log "ERROR: the screen-pop wrote no call note"; exit 1; }
-cat "$note"; echo
-grep -q '"disposition":"ANSWERED"' "$note" || { log "ERROR: the note is not of an answered call"; exit 1; }
-grep -q '"content_type":"audio/mpeg"' "$note" || { log "ERROR: the note has no recording"; exit 1; }
+check_call_note "$state/notes" "$out"
 
 log "done in $((SECONDS - started)) s"
