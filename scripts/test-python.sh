@@ -8,7 +8,10 @@
 #   bash scripts/test-python.sh [pytest args...]
 #
 # PYTHON picks the interpreter (default python3); MIKOPBX_PY_PROFILE=dev builds a debug wheel for
-# quick local iteration (CI uses the default, release).
+# quick local iteration (CI uses the default, release). MIKOPBX_WHEELS=1 adds a last step (off by
+# default, it is a second release build): scripts/build-wheels.sh x86_64-manylinux, the
+# manylinux2014 wheel installed into a fresh venv with nothing else, and one session against the
+# simulator from it (bindings/python/tests/wheel_smoke.py).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -58,4 +61,17 @@ step "pytest"
 # From bindings/python, `import mikopbx` is the installed wheel (the sources sit in python/).
 cd "$PY_DIR"
 "$VPY" -m pytest -p no:cacheprovider "$@"
+
+if [ "${MIKOPBX_WHEELS:-0}" = "1" ]; then
+    step "release wheel: scripts/build-wheels.sh x86_64-manylinux, fresh venv, simulator session"
+    bash "$ROOT/scripts/build-wheels.sh" x86_64-manylinux
+    manylinux=$(ls "$TARGET_DIR"/wheels/dist/mikopbx-*-abi3-manylinux2014_x86_64*.whl)
+    SMOKE_VENV="$TARGET_DIR/wheels/smoke-venv"
+    rm -rf "$SMOKE_VENV"
+    "$PYTHON" -m venv "$SMOKE_VENV"
+    # --no-index: the wheel has no dependencies, nothing else may come in.
+    "$SMOKE_VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-index "$manylinux"
+    # From the venv's directory, `import mikopbx` can only be the installed wheel.
+    (cd "$SMOKE_VENV" && "$SMOKE_VENV/bin/python" "$PY_DIR/tests/wheel_smoke.py" "$MIKOPBX_SIM_BIN")
+fi
 step "done"
