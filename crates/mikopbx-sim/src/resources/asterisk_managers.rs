@@ -22,7 +22,7 @@
 
 use serde_json::{Map, Value};
 
-use super::php::{PhpVal, php_empty, php_int, php_string, sanitize_string, value_empty};
+use super::php::{PhpVal, php_empty, php_int, php_string, sanitize_string, search_term};
 use super::text_fields::{is_dangerous, sanitize_for_storage};
 use super::{Call, ordering};
 use crate::auth::keys::NETWORK_FILTERS;
@@ -252,13 +252,7 @@ fn list(call: &Call<'_>) -> ApiResult {
     let data = call.app.read(|s| {
         let mut rows: Vec<&AsteriskManager> = s.asterisk_managers.iter().collect();
         // applySearchFilters(['username', 'description']): `LIKE '%term%'`.
-        let term = ctx
-            .params
-            .get("search")
-            .filter(|v| !value_empty(v))
-            .and_then(php_string)
-            .map(|t| t.trim().to_lowercase())
-            .filter(|t| !php_empty(t));
+        let term = search_term(ctx.params.get("search")).map(|t| t.to_lowercase());
         if let Some(t) = term {
             rows.retain(|m| {
                 m.username.to_lowercase().contains(&t)

@@ -27,7 +27,7 @@ mod save;
 
 use serde_json::{Value, json};
 
-use super::php::{PhpVal, php_empty, php_int, php_string, value_empty};
+use super::php::{PhpVal, php_empty, php_int, php_string, search_term};
 use super::text_fields::{normalize_search_index, number_parts, search_string};
 use super::{Call, ordering};
 use crate::envelope::ApiResult;
@@ -324,13 +324,7 @@ fn list(call: &Call<'_>) -> ApiResult {
     let data = call.app.read(|s| {
         let mut rows: Vec<&CallQueue> = s.call_queues.iter().collect();
         // applySearchFilters(['name', 'description']): `empty()`, then trim, then `empty()`.
-        let term = ctx
-            .params
-            .get("search")
-            .filter(|v| !value_empty(v))
-            .and_then(php_string)
-            .map(|t| t.trim().to_string())
-            .filter(|t| !php_empty(t));
+        let term = search_term(ctx.params.get("search"));
         if let Some(t) = term {
             let pattern = format!("%{t}%");
             rows.retain(|q| {

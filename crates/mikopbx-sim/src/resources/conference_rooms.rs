@@ -30,7 +30,9 @@ use super::call_queues::{
     next_free_application_number, renumber, restrict_list, sqlite_like, taken_numbers,
 };
 use super::ordering;
-use super::php::{PhpVal, php_empty, php_int, php_string, sanitize_string, value_empty};
+use super::php::{
+    PhpVal, php_empty, php_int, php_string, sanitize_string, search_term, value_empty,
+};
 use super::text_fields::{is_dangerous, sanitize_for_storage};
 use crate::envelope::ApiResult;
 use crate::state::{ConferenceRoom, Store};
@@ -137,13 +139,7 @@ fn list(call: &Call<'_>) -> ApiResult {
     let ctx = call.ctx;
     let data = call.app.read(|s| {
         let mut rows: Vec<&ConferenceRoom> = s.conference_rooms.iter().collect();
-        let term = ctx
-            .params
-            .get("search")
-            .filter(|v| !value_empty(v))
-            .and_then(php_string)
-            .map(|t| t.trim().to_string())
-            .filter(|t| !php_empty(t));
+        let term = search_term(ctx.params.get("search"));
         if let Some(t) = term {
             let pattern = format!("%{t}%");
             rows.retain(|c| c.name.as_deref().is_some_and(|n| sqlite_like(n, &pattern)));

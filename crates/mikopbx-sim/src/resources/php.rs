@@ -34,6 +34,16 @@ pub(crate) fn php_empty(s: &str) -> bool {
     s.is_empty() || s == "0"
 }
 
+/// The list actions' search term (`AbstractGetListAction::applySearchFilters`): the `search`
+/// parameter when it is not `empty()`, trimmed, and not `empty()` once trimmed.
+pub(crate) fn search_term(search: Option<&Value>) -> Option<String> {
+    search
+        .filter(|v| !value_empty(v))
+        .and_then(php_string)
+        .map(|t| t.trim().to_string())
+        .filter(|t| !php_empty(t))
+}
+
 /// PHP `empty()` for any decoded JSON value.
 pub(crate) fn value_empty(v: &Value) -> bool {
     match v {
