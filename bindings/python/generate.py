@@ -624,6 +624,10 @@ def render_stubs(m: Manifest) -> str:
             " -> Awaitable[AsteriskManager]: ..."]
     out += ["    def recording(self, record: CdrRecord, format: str, wait_ms: Optional[int])"
             " -> NativeRecording: ..."]
+    out += ["    def request(self, method: str, path: str, body: object)"
+            " -> Tuple[int, str, List[str]]: ..."]
+    out += ["    def request_async(self, method: str, path: str, body: object)"
+            " -> Awaitable[Tuple[int, str, List[str]]]: ..."]
     out += render_overloads("call", calls, lambda op: returns(op, m))
     out += render_overloads("call_async", calls, lambda op: f"Awaitable[{returns(op, m)}]")
     out += render_overloads("pager", pagers, lambda op: returns(op, m, pager="Pager"))

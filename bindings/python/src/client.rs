@@ -83,6 +83,28 @@ impl NativeClient {
     }
 }
 
+/// The verb and the JSON body of `request`; a verb that is not one is `ConfigurationError`.
+fn request_args(
+    py: Python<'_>,
+    method: &str,
+    body: &Bound<'_, PyAny>,
+) -> PyResult<(mikopbx::HttpMethod, Option<serde_json::Value>)> {
+    let verb = mikopbx::HttpMethod::parse(method).ok_or_else(|| {
+        to_pyerr(
+            py,
+            &config(format!(
+                "request: method {method:?} is not one of GET, HEAD, POST, PUT, PATCH, DELETE"
+            )),
+        )
+    })?;
+    let body = if body.is_none() {
+        None
+    } else {
+        Some(to_json(body)?)
+    };
+    Ok((verb, body))
+}
+
 fn not_a_list(operation: &str) -> Error {
     config(format!("{operation} is not a list operation"))
 }
@@ -309,6 +331,40 @@ impl NativeClient {
             api.create_for(description, operations, network)
                 .await
                 .map(|c| (c.key.expose_secret().to_owned(), c.info))
+        })
+    }
+
+    /// `mikopbx::Client::request`, the escape hatch: `(status, data as JSON text, messages)`.
+    /// `method` is a verb in any case; `body` any JSON-able value or `None`.
+    fn request(
+        &self,
+        py: Python<'_>,
+        method: &str,
+        path: String,
+        body: &Bound<'_, PyAny>,
+    ) -> PyResult<(u16, String, Vec<String>)> {
+        let (method, body) = request_args(py, method, body)?;
+        let client = self.live(py)?;
+        let answer = crate::runtime::call_blocking(py, async move {
+            client.request(method, &path, body.as_ref()).await
+        })?;
+        Ok((answer.status, answer.data_json, answer.messages))
+    }
+
+    fn request_async<'py>(
+        &self,
+        py: Python<'py>,
+        method: &str,
+        path: String,
+        body: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (method, body) = request_args(py, method, body)?;
+        let client = self.live(py)?;
+        crate::runtime::awaitable(py, async move {
+            client
+                .request(method, &path, body.as_ref())
+                .await
+                .map(|a| (a.status, a.data_json, a.messages))
         })
     }
 

@@ -62,9 +62,13 @@ fn build<'py>(py: Python<'py>, err: &Error) -> PyResult<Bound<'py, PyAny>> {
     }
     // The core has no accessors for these two (yet).
     if let Error::PermissionDenied {
-        granted, origin, ..
+        granted,
+        origin,
+        allowed_path,
+        ..
     } = err
     {
+        fields.set_item("allowed_path", allowed_path)?;
         fields.set_item("granted", granted.map(|a| a.as_str()))?;
         fields.set_item("origin", snake(origin))?;
     }

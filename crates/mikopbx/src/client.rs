@@ -258,14 +258,14 @@ impl Client {
             return Ok(());
         }
         if !p.allows(op) {
-            return Err(Error::PermissionDenied {
-                operation: Some(op.name.to_owned()),
-                status: None,
-                resource: op.resource,
-                required: op.access,
-                granted: p.access_for(op.resource),
-                origin: DenialOrigin::Local,
-            });
+            return Err(Error::permission_denied(
+                op.resource,
+                op.access,
+                p.access_for(op.resource),
+                DenialOrigin::Local,
+                None,
+            )
+            .with_operation(op.name));
         }
         let path = op.path(id);
         if !p.allows_request(op.method, &path) {
@@ -344,19 +344,48 @@ impl Client {
         if op.needs_id() && id.is_none_or(|i| i.trim().is_empty()) {
             return Err(Error::config(format!("{} needs an id", op.name)));
         }
-        if op.dangerous && !self.inner.allow_dangerous {
-            return Err(Error::config(format!(
-                "{} is a dangerous action: it can stop or destroy the PBX ({}). This client refuses \
-                 it; build one with allow_dangerous_actions (Rust: the cargo feature \
-                 dangerous-actions and ClientBuilder::allow_dangerous_actions(true)) for the tool \
-                 that really must do this",
-                op.name, op.summary
-            )));
-        }
+        self.refuse_if_dangerous(op.dangerous, op.name, op.summary)?;
         self.check_permission(op, id)?;
         let path = op.path(id);
-        let result = self
-            .attempts_within_timeout(op, &path, query, body, &[], Mode::Json)
+        let result = self.send_json(op, &path, query, body).await;
+        match result {
+            Err(Error::Unauthorized { .. }) if diagnose && self.inner.diagnose => {
+                let diagnosed = Box::pin(crate::diagnose::diagnose_401(self, op, &path)).await;
+                Err(diagnosed.with_operation(op.name))
+            }
+            other => other.map_err(|e| e.with_operation(op.name)),
+        }
+    }
+
+    /// Refuses a dangerous action (`what`: why it is) unless the client allows them.
+    pub(crate) fn refuse_if_dangerous(
+        &self,
+        dangerous: bool,
+        name: &str,
+        what: &str,
+    ) -> Result<(), Error> {
+        if !dangerous || self.inner.allow_dangerous {
+            return Ok(());
+        }
+        Err(Error::config(format!(
+            "{name} is a dangerous action: it can stop or destroy the PBX ({what}). This client \
+             refuses it; build one with allow_dangerous_actions (Rust: the cargo feature \
+             dangerous-actions and ClientBuilder::allow_dangerous_actions(true)) for the tool \
+             that really must do this"
+        )))
+    }
+
+    /// Sends one JSON request to `path` (already built and checked) with the client's
+    /// governor, retries (as `op.idempotent` allows), timeout and error mapping; no permission
+    /// check and no 401 diagnosis, which are the caller's.
+    pub(crate) async fn send_json(
+        &self,
+        op: &OperationSpec,
+        path: &str,
+        query: &[(String, String)],
+        body: Option<&Value>,
+    ) -> Result<Reply, Error> {
+        self.attempts_within_timeout(op, path, query, body, &[], Mode::Json)
             .await
             .and_then(|answer| match answer {
                 Answer::Json(reply) => Ok(reply),
@@ -367,14 +396,7 @@ impl Client {
                     detail: "the answer was not read".into(),
                     excerpt: String::new(),
                 }),
-            });
-        match result {
-            Err(Error::Unauthorized { .. }) if diagnose && self.inner.diagnose => {
-                let diagnosed = Box::pin(crate::diagnose::diagnose_401(self, op, &path)).await;
-                Err(diagnosed.with_operation(op.name))
-            }
-            other => other.map_err(|e| e.with_operation(op.name)),
-        }
+            })
     }
 
     /// Runs a public operation whose answer is raw bytes (a recording): governor, send without
@@ -407,7 +429,7 @@ impl Client {
     /// The attempts of one request, bounded by the client's timeout.
     async fn attempts_within_timeout(
         &self,
-        op: &'static OperationSpec,
+        op: &OperationSpec,
         path: &str,
         query: &[(String, String)],
         body: Option<&Value>,
@@ -428,12 +450,17 @@ impl Client {
         })
     }
 
-    /// The client's timeout (also the stall limit while a raw body streams).
+    /// Whether a 401 is diagnosed with probes (the builder's `diagnose_unauthorized`).
+    pub(crate) fn diagnoses(&self) -> bool {
+        self.inner.diagnose
+    }
+
     /// The AJAM connection for click-to-call, if the client has an AMI login.
     pub(crate) fn ajam(&self) -> Option<&crate::click_to_call::Ajam> {
         self.inner.ajam.as_ref()
     }
 
+    /// The client's timeout (also the stall limit while a raw body streams).
     pub(crate) fn timeout(&self) -> Duration {
         self.inner.timeout
     }
@@ -441,7 +468,7 @@ impl Client {
     #[allow(clippy::too_many_arguments)]
     async fn attempts(
         &self,
-        op: &'static OperationSpec,
+        op: &OperationSpec,
         path: &str,
         query: &[(String, String)],
         body: Option<&Value>,
@@ -488,7 +515,7 @@ impl Client {
     #[allow(clippy::too_many_arguments)]
     async fn attempt_once(
         &self,
-        op: &'static OperationSpec,
+        op: &OperationSpec,
         path: &str,
         query: &[(String, String)],
         body: Option<&Value>,
@@ -585,7 +612,7 @@ impl Client {
 
     fn send_failure(
         &self,
-        op: &'static OperationSpec,
+        op: &OperationSpec,
         e: &reqwest::Error,
         attempt: u32,
         started: Instant,
@@ -655,7 +682,7 @@ impl Client {
 
     fn classify_response(
         &self,
-        op: &'static OperationSpec,
+        op: &OperationSpec,
         status: u16,
         headers: &reqwest::header::HeaderMap,
         body: &[u8],
@@ -747,14 +774,13 @@ impl Client {
                 } else {
                     // A JSON 403 is the ACL refusing a JWT role; for API keys the server uses 401.
                     fail(
-                        Error::PermissionDenied {
-                            operation: None,
-                            status: Some(403),
-                            resource: op.resource,
-                            required: op.access,
-                            granted: None,
-                            origin: DenialOrigin::Server,
-                        },
+                        Error::permission_denied(
+                            op.resource,
+                            op.access,
+                            None,
+                            DenialOrigin::Server,
+                            Some(403),
+                        ),
                         false,
                     )
                 }

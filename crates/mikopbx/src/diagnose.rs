@@ -155,7 +155,8 @@ pub(crate) async fn diagnose_401(client: &Client, op: &'static OperationSpec, pa
             return Error::PermissionDenied {
                 operation: None,
                 status,
-                resource: op.resource,
+                resource: Some(op.resource),
+                allowed_path: op.resource.allowed_path(),
                 required: op.access,
                 granted: p.access_for(op.resource),
                 origin: DenialOrigin::Server,
@@ -311,7 +312,8 @@ pub(crate) async fn diagnose_401(client: &Client, op: &'static OperationSpec, pa
                     return Error::PermissionDenied {
                         operation: None,
                         status,
-                        resource: op.resource,
+                        resource: Some(op.resource),
+                        allowed_path: op.resource.allowed_path(),
                         required: Access::Write,
                         granted: Some(Access::Read),
                         origin: DenialOrigin::Server,
@@ -324,7 +326,8 @@ pub(crate) async fn diagnose_401(client: &Client, op: &'static OperationSpec, pa
                     return Error::PermissionDenied {
                         operation: None,
                         status,
-                        resource: op.resource,
+                        resource: Some(op.resource),
+                        allowed_path: op.resource.allowed_path(),
                         required: op.access,
                         granted: None,
                         origin: DenialOrigin::Server,

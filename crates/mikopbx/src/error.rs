@@ -234,6 +234,13 @@ fn granted_text(granted: &Option<Access>) -> String {
     }
 }
 
+fn resource_text(resource: &Option<Resource>, allowed_path: &str) -> String {
+    match resource {
+        Some(r) => r.to_string(),
+        None => allowed_path.to_owned(),
+    }
+}
+
 fn origin_text(origin: &DenialOrigin, status: &Option<u16>) -> String {
     match (origin, status) {
         (DenialOrigin::Local, _) => {
@@ -295,11 +302,11 @@ pub enum MikoPbxError {
     },
     /// The key lacks a permission.
     #[error(
-        "{}needs {required} on {resource} ({path}: {req}); {} ({}). Grant {required} for {resource} in System → API Keys",
+        "{}needs {required} on {what} ({allowed_path}: {req}); {} ({}). Grant {required} for {what} in System → API Keys",
         op_prefix(.operation),
         granted_text(.granted),
         origin_text(.origin, .status),
-        path = .resource.allowed_path(),
+        what = resource_text(.resource, .allowed_path),
         req = .required.as_str()
     )]
     PermissionDenied {
@@ -307,8 +314,12 @@ pub enum MikoPbxError {
         operation: Option<String>,
         /// HTTP status when the server refused.
         status: Option<u16>,
-        /// The resource.
-        resource: Resource,
+        /// The resource, when it is one of the core's catalogue (`None` for a path a PBX module
+        /// adds, reached through `Client::request`).
+        resource: Option<Resource>,
+        /// The `allowed_paths` key the key needs (`/api/v3/employees`,
+        /// `/api/v3/module-example/tasks`).
+        allowed_path: String,
         /// The access needed.
         required: Access,
         /// The access held, if any.
@@ -487,6 +498,25 @@ impl Error {
         }
     }
 
+    /// A missing permission on one of the catalogue's resources.
+    pub(crate) fn permission_denied(
+        resource: Resource,
+        required: Access,
+        granted: Option<Access>,
+        origin: DenialOrigin,
+        status: Option<u16>,
+    ) -> Error {
+        Error::PermissionDenied {
+            operation: None,
+            status,
+            resource: Some(resource),
+            allowed_path: resource.allowed_path(),
+            required,
+            granted,
+            origin,
+        }
+    }
+
     /// The category.
     pub fn kind(&self) -> ErrorKind {
         match self {
@@ -580,7 +610,7 @@ impl Error {
     /// The resource, for [`ErrorKind::PermissionDenied`].
     pub fn resource(&self) -> Option<Resource> {
         match self {
-            Error::PermissionDenied { resource, .. } => Some(*resource),
+            Error::PermissionDenied { resource, .. } => *resource,
             _ => None,
         }
     }
@@ -643,14 +673,14 @@ mod tests {
 
     #[test]
     fn permission_message_says_what_to_grant() {
-        let e = Error::PermissionDenied {
-            operation: Some("employees.create".into()),
-            status: None,
-            resource: Resource::Employees,
-            required: Access::Write,
-            granted: Some(Access::Read),
-            origin: DenialOrigin::Local,
-        };
+        let e = Error::permission_denied(
+            Resource::Employees,
+            Access::Write,
+            Some(Access::Read),
+            DenialOrigin::Local,
+            None,
+        )
+        .with_operation("employees.create");
         let s = e.to_string();
         assert!(
             s.contains("Grant Write for Employees in System → API Keys"),

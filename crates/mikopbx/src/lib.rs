@@ -102,6 +102,7 @@ pub mod permissions;
 #[cfg(feature = "python")]
 pub mod python;
 pub mod recordings;
+mod request;
 pub mod resources;
 mod retry;
 pub mod transport;
@@ -120,6 +121,7 @@ pub use recordings::{
     Recording, RecordingFormat, RecordingInfo, RecordingOptions, RecordingStream,
 };
 // Every resource's handle, models and cursors (`mikopbx::Employee`, `mikopbx::CdrPager`, …).
+pub use request::ApiResponse;
 pub use resources::prelude::*;
 
 impl Client {

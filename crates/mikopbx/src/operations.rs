@@ -45,6 +45,31 @@ impl HttpMethod {
     }
 }
 
+impl HttpMethod {
+    /// Every verb.
+    pub const ALL: &'static [HttpMethod] = &[
+        HttpMethod::Get,
+        HttpMethod::Head,
+        HttpMethod::Post,
+        HttpMethod::Put,
+        HttpMethod::Patch,
+        HttpMethod::Delete,
+    ];
+
+    /// Reads a verb, in any case (`"get"`, `"POST"`); `None` for anything else.
+    pub fn parse(s: &str) -> Option<HttpMethod> {
+        HttpMethod::ALL
+            .iter()
+            .copied()
+            .find(|m| m.as_str().eq_ignore_ascii_case(s.trim()))
+    }
+
+    /// Whether repeating the request is harmless by HTTP's definition (RFC 9110 §9.2.2).
+    pub fn is_idempotent(self) -> bool {
+        !matches!(self, HttpMethod::Post | HttpMethod::Patch)
+    }
+}
+
 impl fmt::Display for HttpMethod {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

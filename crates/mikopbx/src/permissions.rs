@@ -379,10 +379,16 @@ impl Permissions {
 
     /// The access held on a resource (`Some(Write)` for a full key).
     pub fn access_for(&self, resource: Resource) -> Option<Access> {
+        self.access_for_path(&resource.allowed_path())
+    }
+
+    /// The access held on an `allowed_paths` key (`/api/v3/extensions`, or a module's
+    /// `/api/v3/module-example/tasks`); `Some(Write)` for a full key.
+    pub fn access_for_path(&self, allowed_path: &str) -> Option<Access> {
         if self.full {
             return Some(Access::Write);
         }
-        self.paths.get(&resource.allowed_path()).copied()
+        self.paths.get(allowed_path).copied()
     }
 
     /// Whether the key may call an operation (resource + access; public operations always).

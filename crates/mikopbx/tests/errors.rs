@@ -73,7 +73,7 @@ async fn permission_denied_locally_and_by_diagnosis() {
             status,
             ..
         } => {
-            assert_eq!(*resource, Resource::Employees);
+            assert_eq!(*resource, Some(Resource::Employees));
             assert_eq!(*required, Access::Write);
             assert_eq!(*granted, Some(Access::Read));
             assert_eq!(*origin, DenialOrigin::Local);
@@ -128,7 +128,7 @@ async fn permission_denied_read_from_the_keys_own_record() {
         matches!(
             e,
             Error::PermissionDenied {
-                resource: Resource::Cdr,
+                resource: Some(Resource::Cdr),
                 required: Access::Read,
                 granted: None,
                 ..

@@ -8,14 +8,6 @@ use common::*;
 #[cfg(feature = "dangerous-actions")]
 use mikopbx::{Access, Permissions, Resource};
 use mikopbx::{Client, ErrorKind, LanguageChange, NewDateTime};
-use mikopbx_sim::RunningSimulator;
-
-/// What the simulator recorded of the effects it cannot have (`state.json`, `system_actions`).
-fn system_actions(sim: &RunningSimulator) -> Vec<String> {
-    let state = std::fs::read(sim.state_dir().join("state.json")).unwrap_or_default();
-    let state: serde_json::Value = serde_json::from_slice(&state).unwrap_or_default();
-    serde_json::from_value(state["system_actions"].clone()).unwrap_or_default()
-}
 
 #[tokio::test]
 async fn the_clock_reads_and_sets() {

@@ -19,7 +19,7 @@ from . import _api, _bridge, _errors, _native  # noqa: F401  (_bridge registers 
 from ._api import *  # noqa: F403  (the record classes and pagers)
 from ._calls import AsyncCallsApi, CallsApi, CallWatch
 from ._provisioning import CreatedApiKey
-from ._client import AsyncClient, Client, ClientOptions, Permissions, RateLimit
+from ._client import ApiResponse, AsyncClient, Client, ClientOptions, Permissions, RateLimit
 from ._native import CallEvent, CallEventType
 from ._recordings import AsyncRecording, Recording, RecordingFormat, RecordingInfo
 from ._errors import *  # noqa: F403  (the exception tree)
@@ -34,6 +34,7 @@ __all__ = [
     "ClientOptions",
     "Permissions",
     "RateLimit",
+    "ApiResponse",
     "AsyncCallsApi",
     "CallsApi",
     "CreatedApiKey",

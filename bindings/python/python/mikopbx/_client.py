@@ -9,11 +9,15 @@ and cancelling the asyncio task drops the Rust future (the request is abandoned)
 
 from __future__ import annotations
 
+import json
 import os
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import (
     TYPE_CHECKING,
+    Any,
     Dict,
+    List,
     Literal,
     Mapping,
     Optional,
@@ -33,7 +37,7 @@ from ._errors import ConfigurationError
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-__all__ = ["Client", "AsyncClient", "ClientOptions", "Permissions", "RateLimit"]
+__all__ = ["Client", "AsyncClient", "ClientOptions", "Permissions", "RateLimit", "ApiResponse"]
 
 #: A key's permissions: ``"full"``, or a map from resource to ``"read"``/``"write"``. Resources are
 #: short names (``{"extensions": "read"}``) or API paths (``{"/api/v3/extensions": "read"}``).
@@ -125,6 +129,21 @@ def _native_options(options: ClientOptions) -> Dict[str, object]:
 _C = TypeVar("_C", bound="_ClientBase")
 
 
+@dataclass(frozen=True)
+class ApiResponse:
+    """The answer of ``client.request``: the HTTP status, the envelope's ``data`` decoded from
+    JSON (dicts, lists, strings as the PBX sent them), and its messages."""
+
+    status: int
+    data: Any
+    messages: List[str] = field(default_factory=list)
+
+    @classmethod
+    def _from_native(cls, answer: Tuple[int, str, List[str]]) -> ApiResponse:
+        status, data_json, messages = answer
+        return cls(status, json.loads(data_json), list(messages))
+
+
 class _ClientBase:
     _native: NativeClient
 
@@ -194,6 +213,21 @@ class Client(Resources, _ClientBase):
     ) -> None:
         self.close()
 
+    def request(self, method: str, path: str, body: Any = None) -> ApiResponse:
+        """Send a request the typed API does not cover: above all an endpoint a PBX module
+        adds. ``path`` starts with ``/pbxcore/api/v3/`` or ``/pbxcore/api/modules/`` and may
+        carry a query string; ``body`` (a dict or list) is sent as JSON.
+
+        The same pipeline as every call: the key's known permissions are checked first, retries
+        and the rate governor apply (POST and PATCH are never re-sent after an ambiguous
+        failure), errors are the typed exceptions. A path of the typed API runs as that
+        operation, and dangerous system actions stay refused unless the client was built with
+        ``allow_dangerous_actions``.
+
+        >>> pbx.request("GET", "/pbxcore/api/v3/module-example-rest-api-v3/tasks?limit=10").data
+        """
+        return ApiResponse._from_native(self._native.request(method, path, body))
+
 
 class AsyncClient(AsyncResources, _ClientBase):
     """The asyncio MikoPBX client. Options: :class:`ClientOptions`.
@@ -216,3 +250,7 @@ class AsyncClient(AsyncResources, _ClientBase):
         tb: Optional[TracebackType],
     ) -> None:
         self.close()
+
+    async def request(self, method: str, path: str, body: Any = None) -> ApiResponse:
+        """:meth:`Client.request`, awaited."""
+        return ApiResponse._from_native(await self._native.request_async(method, path, body))

@@ -56,7 +56,9 @@ class MikoPBXError(Exception):
         messages: the server's messages (validation, not found, conflict, server errors).
         retry_after: seconds to wait, when the PBX said (rate limit, busy).
         resource: for a permission refusal, the resource as the path segment after ``/api/v3/``
-            (``"employees"``); the permission to grant is ``/api/v3/<resource>``.
+            (``"employees"``), or ``None`` for a path a PBX module adds (``client.request``).
+        allowed_path: for a permission refusal, the ``allowed_paths`` key to grant
+            (``"/api/v3/employees"``, ``"/api/v3/module-example/tasks"``).
         required: ``"read"`` or ``"write"``: the access the refused call needs.
         granted: what the key holds on that resource, or ``None``.
         origin: ``"local"`` (refused before sending: nothing was sent) or ``"server"``.
@@ -78,6 +80,7 @@ class MikoPBXError(Exception):
         messages: Sequence[str] = (),
         retry_after: Optional[float] = None,
         resource: Optional[str] = None,
+        allowed_path: Optional[str] = None,
         required: Optional[str] = None,
         granted: Optional[str] = None,
         origin: Optional[str] = None,
@@ -93,6 +96,7 @@ class MikoPBXError(Exception):
         self.messages: List[str] = list(messages)
         self.retry_after = retry_after
         self.resource = resource
+        self.allowed_path = allowed_path
         self.required = required
         self.granted = granted
         self.origin = origin

@@ -140,12 +140,39 @@ final class ClientTests: XCTestCase {
         XCTAssertEqual(after?.status(), 401)
         let known = try sim.builder(key: key.exposeSecret()).permissions(allowedPaths: ["employees": .read], network: nil).build()
         let local = await expectError { _ = try await known.extensions().get(number: "201") }
-        guard case let .PermissionDenied(_, _, resource, _, _, origin)? = local else {
+        guard case let .PermissionDenied(_, _, resource, _, _, _, origin)? = local else {
             return XCTFail("not a permission error: \(String(describing: local))")
         }
         XCTAssertEqual(resource, .extensions)
         XCTAssertEqual(origin, .local)
         try await admin.apiKeys().delete(id: created.id)
+    }
+
+    func testRequestReachesWhatTheTypedApiDoesNotCover() async throws {
+        let admin = try sim.client()
+        let page = try await admin.request(method: .get, path: "/pbxcore/api/v3/extensions?limit=2", bodyJson: nil)
+        XCTAssertEqual(page.status, 200)
+        let rows = try JSONSerialization.jsonObject(with: Data(page.dataJson.utf8)) as? [Any]
+        XCTAssertEqual(rows?.count, 2, page.dataJson)
+        // Dangerous actions stay behind the opt-in, even those the typed API does not have.
+        let danger = await expectError {
+            _ = try await admin.request(method: .post, path: "/pbxcore/api/v3/system:executeBashCommand", bodyJson: "{}")
+        }
+        XCTAssertEqual(danger?.kind(), .config)
+        XCTAssertTrue(danger?.description.contains("dangerous action") ?? false, String(describing: danger))
+        // A module's path the key does not hold: refused before sending, naming the grant.
+        let key = try await newKey(["extensions": .read])
+        let limited = try sim.builder(key: key).permissions(allowedPaths: ["extensions": .read], network: nil).build()
+        let error = await expectError {
+            _ = try await limited.request(method: .get, path: "/pbxcore/api/v3/module-example/tasks", bodyJson: nil)
+        }
+        guard case let .PermissionDenied(_, _, resource, allowedPath, _, _, origin)? = error else {
+            return XCTFail("not a permission error: \(String(describing: error))")
+        }
+        XCTAssertNil(resource)
+        XCTAssertEqual(allowedPath, "/api/v3/module-example/tasks")
+        XCTAssertEqual(origin, .local)
+        XCTAssertFalse(error?.description.contains(key) ?? true)
     }
 
     func testMinimalPermissions() throws {
@@ -181,7 +208,7 @@ final class ClientTests: XCTestCase {
         let error = await expectError {
             _ = try await client.employees().create(employee: NewEmployee(number: "2962", userUsername: "No", sipSecret: "Xk9mPq2vLr7t"))
         }
-        guard case let .PermissionDenied(operation, status, resource, required, granted, origin)? = error, let error else {
+        guard case let .PermissionDenied(operation, status, resource, _, required, granted, origin)? = error, let error else {
             return XCTFail("not a permission error: \(String(describing: error))")
         }
         XCTAssertEqual(resource, .employees)
@@ -199,7 +226,7 @@ final class ClientTests: XCTestCase {
         let error = await expectError {
             _ = try await self.sim.client(key: key).employees().create(employee: NewEmployee(number: "2963", userUsername: "No", sipSecret: "Xk9mPq2vLr7t"))
         }
-        guard case let .PermissionDenied(_, status, resource, required, _, origin)? = error else {
+        guard case let .PermissionDenied(_, status, resource, _, required, _, origin)? = error else {
             return XCTFail("not a permission error: \(String(describing: error))")
         }
         XCTAssertEqual(status, 401)

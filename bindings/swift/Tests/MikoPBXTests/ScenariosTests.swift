@@ -138,11 +138,11 @@ final class ScenariosTests: XCTestCase {
             try check(e.status().map(Int.init) == status, "status: want \(status), got \(what)")
         }
         if want["resource"] != nil || want["required"] != nil {
-            guard case let .PermissionDenied(_, _, resource, required, _, _) = e else {
+            guard case let .PermissionDenied(_, _, resource, _, required, _, _) = e else {
                 throw Mismatch(description: "not a permission error: \(what)")
             }
             // The short form: the path segment after /api/v3/ (`.apiKeys` → "api-keys").
-            let segment = snake("\(resource)").replacingOccurrences(of: "_", with: "-")
+            let segment = resource.map { snake("\($0)").replacingOccurrences(of: "_", with: "-") } ?? "none"
             if let r = want["resource"] as? String { try check(segment == r, "resource: want \(r), got \(segment)") }
             if let r = want["required"] as? String { try check("\(required)" == r, "required: want \(r), got \(required)") }
         }

@@ -32,6 +32,14 @@ pub fn admin(sim: &RunningSimulator) -> Client {
         .expect("admin client")
 }
 
+/// What the simulator recorded of the system actions it cannot perform (`state.json`,
+/// `system_actions`: reboot, shutdown).
+pub fn system_actions(sim: &RunningSimulator) -> Vec<String> {
+    let state = std::fs::read(sim.state_dir().join("state.json")).unwrap_or_default();
+    let state: serde_json::Value = serde_json::from_slice(&state).unwrap_or_default();
+    serde_json::from_value(state["system_actions"].clone()).unwrap_or_default()
+}
+
 /// Creates a key through the SDK with the admin key, as an integrator would.
 pub async fn create_key(
     sim: &RunningSimulator,

@@ -8,6 +8,7 @@ import com.mikopbx.sdk.model.EmployeePatch
 import com.mikopbx.sdk.model.EmployeeQuery
 import com.mikopbx.sdk.model.ErrorKind
 import com.mikopbx.sdk.model.ExtensionQuery
+import com.mikopbx.sdk.model.HttpMethod
 import com.mikopbx.sdk.model.MikoPbxException
 import com.mikopbx.sdk.model.NetworkFilter
 import com.mikopbx.sdk.model.NewApiKey
@@ -180,6 +181,33 @@ class ClientTest {
         assertEquals(Resource.EXTENSIONS, local.resource)
         assertEquals(DenialOrigin.LOCAL, local.origin)
         admin.apiKeys().delete(created.id)
+    }
+
+    @Test
+    fun `request reaches what the typed API does not cover, with the same checks`() = runBlocking {
+        val page = admin.request(HttpMethod.GET, "/pbxcore/api/v3/extensions?limit=2", null)
+        assertEquals(200.toUShort(), page.status)
+        assertEquals(2, org.json.JSONArray(page.dataJson).length(), page.dataJson)
+        val defaults = admin.request(HttpMethod.GET, "/pbxcore/api/v3/employees:getDefault", null)
+        assertTrue(org.json.JSONObject(defaults.dataJson).length() > 0, defaults.dataJson)
+        // Dangerous actions stay behind the opt-in, even those the typed API does not have.
+        val danger = assertThrows<MikoPbxException.Config> {
+            runBlocking { admin.request(HttpMethod.POST, "/pbxcore/api/v3/system:executeBashCommand", "{}") }
+        }
+        assertTrue(danger.message.contains("dangerous action"), danger.message)
+        assertThrows<MikoPbxException.Config> {
+            runBlocking { admin.request(HttpMethod.POST, "/pbxcore/api/v3/call-queues", "{not json") }
+        }
+        // A module's path the key does not hold: refused before sending, naming the grant.
+        val key = newKey(mapOf("extensions" to Access.READ))
+        val limited = sim.builder(key).permissions(mapOf("extensions" to Access.READ)).build()
+        val e = assertThrows<MikoPbxException.PermissionDenied> {
+            runBlocking { limited.request(HttpMethod.GET, "/pbxcore/api/v3/module-example/tasks", null) }
+        }
+        assertNull(e.resource)
+        assertEquals("/api/v3/module-example/tasks", e.allowedPath)
+        assertEquals(DenialOrigin.LOCAL, e.origin)
+        assertFalse(e.message.contains(key), "the key never shows")
     }
 
     @Test

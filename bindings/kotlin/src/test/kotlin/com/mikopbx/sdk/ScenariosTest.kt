@@ -123,7 +123,7 @@ class ScenariosTest {
         if (want.has("resource") || want.has("required")) {
             val p = e as? MikoPbxException.PermissionDenied ?: fail("not a permission error: $what")
             // The short form: the path segment after /api/v3/ (API_KEYS → "api-keys").
-            if (want.has("resource")) assertEquals(want.getString("resource"), p.resource.name.lowercase().replace('_', '-'), what)
+            if (want.has("resource")) assertEquals(want.getString("resource"), p.resource?.name?.lowercase()?.replace('_', '-'), what)
             if (want.has("required")) assertEquals(want.getString("required"), p.required.name.lowercase(), what)
         }
         if (want.has("tls_kind")) {
