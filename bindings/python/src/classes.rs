@@ -16,6 +16,7 @@ pub fn add_records(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<mikopbx::CdrCall>()?;
     m.add_class::<mikopbx::CdrRecord>()?;
     m.add_class::<mikopbx::ChangedLanguage>()?;
+    m.add_class::<mikopbx::ConferenceRoom>()?;
     m.add_class::<mikopbx::Employee>()?;
     m.add_class::<mikopbx::Extension>()?;
     m.add_class::<mikopbx::ExtensionOption>()?;

@@ -19,6 +19,7 @@ from ._native import (
     CdrCall,
     CdrRecord,
     ChangedLanguage,
+    ConferenceRoom,
     Employee,
     Extension,
     ExtensionOption,
@@ -49,6 +50,7 @@ __all__ = [
     "CdrCall",
     "CdrRecord",
     "ChangedLanguage",
+    "ConferenceRoom",
     "Employee",
     "Extension",
     "ExtensionOption",
@@ -1297,6 +1299,172 @@ class AsyncAsteriskManagersApi(AsyncClickToCallManagers):
         await self._native.call_async("asterisk_managers.delete", {"id": id})
 
 
+class AsyncConferenceRoomsApi:
+    """``client.conference_rooms`` of ``AsyncClient``: the ``conference-rooms`` operations.
+
+    - ``list``: List conference rooms
+    - ``get``: One conference room
+    - ``get_default``: Defaults for a new conference room
+    - ``create``: Create a conference room
+    - ``update``: Update a conference room
+    - ``patch``: Change some fields of a conference room
+    - ``delete``: Delete a conference room
+    """
+
+    __slots__ = ("_native",)
+
+    def __init__(self, native: NativeClient) -> None:
+        self._native = native
+
+    def list(
+        self,
+        *,
+        search: Optional[str] = None,
+        order_by: Optional[str] = None,
+        order_direction: Optional[str] = None,
+        page_size: Optional[int] = None,
+        max_items: Optional[int] = None,
+    ) -> AsyncPager[ConferenceRoom]:
+        """Rooms matching the filters (text in the name), fetched lazily page by page.
+
+        Args:
+            search: Text in the name (the server searches no other field).
+            order_by: Sort field: ``name`` (default), ``extension`` or ``id`` (creation order).
+            order_direction: ``ASC`` / ``DESC``.
+            page_size: Items per request (default 100, server cap 1000).
+            max_items: Stop after this many items.
+        """
+        return self._native.pager_async(
+            "conference_rooms.list",
+            {
+                "query": {
+                    "search": search,
+                    "order_by": order_by,
+                    "order_direction": order_direction,
+                    "page_size": page_size,
+                    "max_items": max_items,
+                },
+            },
+        )
+
+    async def get(self, id: str) -> ConferenceRoom:
+        """One room by id (``CONFERENCE-…``). A restricted key is refused on ids ending in A–F (the
+        server's id check); the error says so.
+        """
+        return await self._native.call_async("conference_rooms.get", {"id": id})
+
+    async def get_default(self) -> ConferenceRoom:
+        """A new room's defaults (a free extension number, empty name and PIN), not saved. Its ``id``
+        is freshly generated and not reserved: ``create`` makes its own.
+        """
+        return await self._native.call_async("conference_rooms.get_default", {})
+
+    async def create(
+        self,
+        *,
+        name: Optional[str] = None,
+        extension: Optional[str] = None,
+        pin_code: Optional[str] = None,
+        description: Optional[str] = None,
+    ) -> ConferenceRoom:
+        """Creates a room and its extension (``name`` and ``extension`` are required). Not retried after
+        an ambiguous failure: it would create twice.
+
+        Args:
+            name: Name (the server cuts it to 100 characters).
+            extension: Extension number, 2–8 digits, not used by anything else. The server trims it and, when
+                it is not 2–8 digits, keeps only its digits (``"23-45"`` is saved as ``2345``).
+            pin_code: PIN callers must enter (``""``: none; the server cuts it to 20 characters).
+            description: Description (at most 500 characters). Accepted, and echoed in the answer of ``create`` and
+                ``update``, but not stored by the PBX (its model has no such column); ``patch`` drops it.
+        """
+        return await self._native.call_async(
+            "conference_rooms.create",
+            {
+                "room": {
+                    "name": name,
+                    "extension": extension,
+                    "pin_code": pin_code,
+                    "description": description,
+                },
+            },
+        )
+
+    async def update(
+        self,
+        id: str,
+        *,
+        name: Optional[str] = None,
+        extension: Optional[str] = None,
+        pin_code: Optional[str] = None,
+        description: Optional[str] = None,
+    ) -> ConferenceRoom:
+        """Changes a room (PUT). ``name`` is required; as on the server, ``extension`` and ``pin_code``
+        left out keep their values.
+
+        Args:
+            name: Name (the server cuts it to 100 characters).
+            extension: Extension number, 2–8 digits, not used by anything else. The server trims it and, when
+                it is not 2–8 digits, keeps only its digits (``"23-45"`` is saved as ``2345``).
+            pin_code: PIN callers must enter (``""``: none; the server cuts it to 20 characters).
+            description: Description (at most 500 characters). Accepted, and echoed in the answer of ``create`` and
+                ``update``, but not stored by the PBX (its model has no such column); ``patch`` drops it.
+        """
+        return await self._native.call_async(
+            "conference_rooms.update",
+            {
+                "id": id,
+                "room": {
+                    "name": name,
+                    "extension": extension,
+                    "pin_code": pin_code,
+                    "description": description,
+                },
+            },
+        )
+
+    async def patch(
+        self,
+        id: str,
+        *,
+        name: Optional[str] = None,
+        extension: Optional[str] = None,
+        pin_code: Optional[str] = None,
+        description: Optional[str] = None,
+    ) -> ConferenceRoom:
+        """Changes only the fields given (PATCH; ``description`` is dropped by the server's merge).
+        Not retried: a partial update is not guaranteed idempotent.
+
+        Args:
+            name: Name (the server cuts it to 100 characters).
+            extension: Extension number, 2–8 digits, not used by anything else. The server trims it and, when
+                it is not 2–8 digits, keeps only its digits (``"23-45"`` is saved as ``2345``).
+            pin_code: PIN callers must enter (``""``: none; the server cuts it to 20 characters).
+            description: Description (at most 500 characters). Accepted, and echoed in the answer of ``create`` and
+                ``update``, but not stored by the PBX (its model has no such column); ``patch`` drops it.
+        """
+        return await self._native.call_async(
+            "conference_rooms.patch",
+            {
+                "id": id,
+                "patch": {
+                    "name": name,
+                    "extension": extension,
+                    "pin_code": pin_code,
+                    "description": description,
+                },
+            },
+        )
+
+    async def delete(self, id: str) -> None:
+        """Deletes a room and its extension. Refused with a conflict (409, the referrers listed in
+        HTML) while the number is a routing target elsewhere: a queue's redirect, an incoming
+        route, an off-work-time rule, an employee's forwarding, an IVR menu's timeout or action
+        (``Extensions::delete()``, its ``ACTION_RESTRICT`` relations).
+        """
+        await self._native.call_async("conference_rooms.delete", {"id": id})
+
+
 class AsyncResources:
     """The resource handles of ``AsyncClient``."""
 
@@ -1310,6 +1478,7 @@ class AsyncResources:
     call_queues: AsyncCallQueuesApi
     network_filters: AsyncNetworkFiltersApi
     asterisk_managers: AsyncAsteriskManagersApi
+    conference_rooms: AsyncConferenceRoomsApi
 
     def _attach(self, native: NativeClient) -> None:
         self.system = AsyncSystemApi(native)
@@ -1322,6 +1491,7 @@ class AsyncResources:
         self.call_queues = AsyncCallQueuesApi(native)
         self.network_filters = AsyncNetworkFiltersApi(native)
         self.asterisk_managers = AsyncAsteriskManagersApi(native)
+        self.conference_rooms = AsyncConferenceRoomsApi(native)
 
 
 # ---- blocking (the asyncio section, unasynced) ---------------------------------------------
@@ -2478,6 +2648,172 @@ class AsteriskManagersApi(ClickToCallManagers):
         self._native.call("asterisk_managers.delete", {"id": id})
 
 
+class ConferenceRoomsApi:
+    """``client.conference_rooms`` of ``Client``: the ``conference-rooms`` operations.
+
+    - ``list``: List conference rooms
+    - ``get``: One conference room
+    - ``get_default``: Defaults for a new conference room
+    - ``create``: Create a conference room
+    - ``update``: Update a conference room
+    - ``patch``: Change some fields of a conference room
+    - ``delete``: Delete a conference room
+    """
+
+    __slots__ = ("_native",)
+
+    def __init__(self, native: NativeClient) -> None:
+        self._native = native
+
+    def list(
+        self,
+        *,
+        search: Optional[str] = None,
+        order_by: Optional[str] = None,
+        order_direction: Optional[str] = None,
+        page_size: Optional[int] = None,
+        max_items: Optional[int] = None,
+    ) -> Pager[ConferenceRoom]:
+        """Rooms matching the filters (text in the name), fetched lazily page by page.
+
+        Args:
+            search: Text in the name (the server searches no other field).
+            order_by: Sort field: ``name`` (default), ``extension`` or ``id`` (creation order).
+            order_direction: ``ASC`` / ``DESC``.
+            page_size: Items per request (default 100, server cap 1000).
+            max_items: Stop after this many items.
+        """
+        return self._native.pager(
+            "conference_rooms.list",
+            {
+                "query": {
+                    "search": search,
+                    "order_by": order_by,
+                    "order_direction": order_direction,
+                    "page_size": page_size,
+                    "max_items": max_items,
+                },
+            },
+        )
+
+    def get(self, id: str) -> ConferenceRoom:
+        """One room by id (``CONFERENCE-…``). A restricted key is refused on ids ending in A–F (the
+        server's id check); the error says so.
+        """
+        return self._native.call("conference_rooms.get", {"id": id})
+
+    def get_default(self) -> ConferenceRoom:
+        """A new room's defaults (a free extension number, empty name and PIN), not saved. Its ``id``
+        is freshly generated and not reserved: ``create`` makes its own.
+        """
+        return self._native.call("conference_rooms.get_default", {})
+
+    def create(
+        self,
+        *,
+        name: Optional[str] = None,
+        extension: Optional[str] = None,
+        pin_code: Optional[str] = None,
+        description: Optional[str] = None,
+    ) -> ConferenceRoom:
+        """Creates a room and its extension (``name`` and ``extension`` are required). Not retried after
+        an ambiguous failure: it would create twice.
+
+        Args:
+            name: Name (the server cuts it to 100 characters).
+            extension: Extension number, 2–8 digits, not used by anything else. The server trims it and, when
+                it is not 2–8 digits, keeps only its digits (``"23-45"`` is saved as ``2345``).
+            pin_code: PIN callers must enter (``""``: none; the server cuts it to 20 characters).
+            description: Description (at most 500 characters). Accepted, and echoed in the answer of ``create`` and
+                ``update``, but not stored by the PBX (its model has no such column); ``patch`` drops it.
+        """
+        return self._native.call(
+            "conference_rooms.create",
+            {
+                "room": {
+                    "name": name,
+                    "extension": extension,
+                    "pin_code": pin_code,
+                    "description": description,
+                },
+            },
+        )
+
+    def update(
+        self,
+        id: str,
+        *,
+        name: Optional[str] = None,
+        extension: Optional[str] = None,
+        pin_code: Optional[str] = None,
+        description: Optional[str] = None,
+    ) -> ConferenceRoom:
+        """Changes a room (PUT). ``name`` is required; as on the server, ``extension`` and ``pin_code``
+        left out keep their values.
+
+        Args:
+            name: Name (the server cuts it to 100 characters).
+            extension: Extension number, 2–8 digits, not used by anything else. The server trims it and, when
+                it is not 2–8 digits, keeps only its digits (``"23-45"`` is saved as ``2345``).
+            pin_code: PIN callers must enter (``""``: none; the server cuts it to 20 characters).
+            description: Description (at most 500 characters). Accepted, and echoed in the answer of ``create`` and
+                ``update``, but not stored by the PBX (its model has no such column); ``patch`` drops it.
+        """
+        return self._native.call(
+            "conference_rooms.update",
+            {
+                "id": id,
+                "room": {
+                    "name": name,
+                    "extension": extension,
+                    "pin_code": pin_code,
+                    "description": description,
+                },
+            },
+        )
+
+    def patch(
+        self,
+        id: str,
+        *,
+        name: Optional[str] = None,
+        extension: Optional[str] = None,
+        pin_code: Optional[str] = None,
+        description: Optional[str] = None,
+    ) -> ConferenceRoom:
+        """Changes only the fields given (PATCH; ``description`` is dropped by the server's merge).
+        Not retried: a partial update is not guaranteed idempotent.
+
+        Args:
+            name: Name (the server cuts it to 100 characters).
+            extension: Extension number, 2–8 digits, not used by anything else. The server trims it and, when
+                it is not 2–8 digits, keeps only its digits (``"23-45"`` is saved as ``2345``).
+            pin_code: PIN callers must enter (``""``: none; the server cuts it to 20 characters).
+            description: Description (at most 500 characters). Accepted, and echoed in the answer of ``create`` and
+                ``update``, but not stored by the PBX (its model has no such column); ``patch`` drops it.
+        """
+        return self._native.call(
+            "conference_rooms.patch",
+            {
+                "id": id,
+                "patch": {
+                    "name": name,
+                    "extension": extension,
+                    "pin_code": pin_code,
+                    "description": description,
+                },
+            },
+        )
+
+    def delete(self, id: str) -> None:
+        """Deletes a room and its extension. Refused with a conflict (409, the referrers listed in
+        HTML) while the number is a routing target elsewhere: a queue's redirect, an incoming
+        route, an off-work-time rule, an employee's forwarding, an IVR menu's timeout or action
+        (``Extensions::delete()``, its ``ACTION_RESTRICT`` relations).
+        """
+        self._native.call("conference_rooms.delete", {"id": id})
+
+
 class Resources:
     """The resource handles of ``Client``."""
 
@@ -2491,6 +2827,7 @@ class Resources:
     call_queues: CallQueuesApi
     network_filters: NetworkFiltersApi
     asterisk_managers: AsteriskManagersApi
+    conference_rooms: ConferenceRoomsApi
 
     def _attach(self, native: NativeClient) -> None:
         self.system = SystemApi(native)
@@ -2503,3 +2840,4 @@ class Resources:
         self.call_queues = CallQueuesApi(native)
         self.network_filters = NetworkFiltersApi(native)
         self.asterisk_managers = AsteriskManagersApi(native)
+        self.conference_rooms = ConferenceRoomsApi(native)

@@ -511,6 +511,37 @@ class ChangedLanguage:
         """
     def __eq__(self, other: object) -> bool: ...
 
+class ConferenceRoom:
+    """A conference room. ``represent`` comes with list rows (and ``get_default``), ``description`` only
+    with the answer of the write that sent one.
+    """
+    @property
+    def id(self) -> str:
+        """The id (the room's ``uniqid``), ``CONFERENCE-`` and upper-case hex digits."""
+    @property
+    def extension(self) -> str:
+        """The room's extension number (what callers dial to join)."""
+    @property
+    def name(self) -> str:
+        """Name."""
+    @property
+    def pin_code(self) -> str:
+        """The PIN callers must enter (``""``: none). Sent by the server in clear, in lists too."""
+    @property
+    def represent(self) -> str:
+        """The server's HTML label (list rows, ``get_default``), kept as sent."""
+    @property
+    def description(self) -> Optional[str]:
+        """The description a write sent, echoed in its answer only: the PBX does not store it
+        (there is no such column), so ``get`` and ``list`` never have one.
+        """
+    @property
+    def extra(self) -> Dict[str, str]:
+        """Fields this SDK does not model (``isNew``, ``get_default``'s ``uniqid``, a newer PBX's
+        additions), as JSON text by name.
+        """
+    def __eq__(self, other: object) -> bool: ...
+
 class Employee:
     """One employee. List rows carry less than a record: no SIP fields, and the mobile as ``mobile``
     (the dial string if set, else the number), which lands in ``mobile_number`` here.
@@ -785,6 +816,21 @@ class _CdrQuery(TypedDict, total=False):
     resume_after: Optional[int]
 
 
+class _ConferenceRoomInput(TypedDict, total=False):
+    name: Optional[str]
+    extension: Optional[str]
+    pin_code: Optional[str]
+    description: Optional[str]
+
+
+class _ConferenceRoomQuery(TypedDict, total=False):
+    search: Optional[str]
+    order_by: Optional[str]
+    order_direction: Optional[str]
+    page_size: Optional[int]
+    max_items: Optional[int]
+
+
 class _EmployeePatch(TypedDict, total=False):
     number: Optional[str]
     user_username: Optional[str]
@@ -909,6 +955,13 @@ _AsteriskManagersCreateArgs = TypedDict("_AsteriskManagersCreateArgs", {"manager
 _AsteriskManagersUpdateArgs = TypedDict("_AsteriskManagersUpdateArgs", {"id": str, "manager": _AsteriskManagerInput})
 _AsteriskManagersPatchArgs = TypedDict("_AsteriskManagersPatchArgs", {"id": str, "patch": _AsteriskManagerInput})
 _AsteriskManagersDeleteArgs = TypedDict("_AsteriskManagersDeleteArgs", {"id": str})
+_ConferenceRoomsListArgs = TypedDict("_ConferenceRoomsListArgs", {"query": _ConferenceRoomQuery})
+_ConferenceRoomsGetArgs = TypedDict("_ConferenceRoomsGetArgs", {"id": str})
+_ConferenceRoomsGetDefaultArgs = TypedDict("_ConferenceRoomsGetDefaultArgs", {})
+_ConferenceRoomsCreateArgs = TypedDict("_ConferenceRoomsCreateArgs", {"room": _ConferenceRoomInput})
+_ConferenceRoomsUpdateArgs = TypedDict("_ConferenceRoomsUpdateArgs", {"id": str, "room": _ConferenceRoomInput})
+_ConferenceRoomsPatchArgs = TypedDict("_ConferenceRoomsPatchArgs", {"id": str, "patch": _ConferenceRoomInput})
+_ConferenceRoomsDeleteArgs = TypedDict("_ConferenceRoomsDeleteArgs", {"id": str})
 
 class NativeClient:
     def __init__(self, url: str, options: Mapping[str, object]) -> None: ...
@@ -1010,6 +1063,18 @@ class NativeClient:
     @overload
     def call(self, operation: Literal["asterisk_managers.delete"], args: _AsteriskManagersDeleteArgs) -> None: ...
     @overload
+    def call(self, operation: Literal["conference_rooms.get"], args: _ConferenceRoomsGetArgs) -> ConferenceRoom: ...
+    @overload
+    def call(self, operation: Literal["conference_rooms.get_default"], args: _ConferenceRoomsGetDefaultArgs) -> ConferenceRoom: ...
+    @overload
+    def call(self, operation: Literal["conference_rooms.create"], args: _ConferenceRoomsCreateArgs) -> ConferenceRoom: ...
+    @overload
+    def call(self, operation: Literal["conference_rooms.update"], args: _ConferenceRoomsUpdateArgs) -> ConferenceRoom: ...
+    @overload
+    def call(self, operation: Literal["conference_rooms.patch"], args: _ConferenceRoomsPatchArgs) -> ConferenceRoom: ...
+    @overload
+    def call(self, operation: Literal["conference_rooms.delete"], args: _ConferenceRoomsDeleteArgs) -> None: ...
+    @overload
     def call_async(self, operation: Literal["system.ping"], args: _SystemPingArgs) -> Awaitable[None]: ...
     @overload
     def call_async(self, operation: Literal["system.check_auth"], args: _SystemCheckAuthArgs) -> Awaitable[None]: ...
@@ -1092,6 +1157,18 @@ class NativeClient:
     @overload
     def call_async(self, operation: Literal["asterisk_managers.delete"], args: _AsteriskManagersDeleteArgs) -> Awaitable[None]: ...
     @overload
+    def call_async(self, operation: Literal["conference_rooms.get"], args: _ConferenceRoomsGetArgs) -> Awaitable[ConferenceRoom]: ...
+    @overload
+    def call_async(self, operation: Literal["conference_rooms.get_default"], args: _ConferenceRoomsGetDefaultArgs) -> Awaitable[ConferenceRoom]: ...
+    @overload
+    def call_async(self, operation: Literal["conference_rooms.create"], args: _ConferenceRoomsCreateArgs) -> Awaitable[ConferenceRoom]: ...
+    @overload
+    def call_async(self, operation: Literal["conference_rooms.update"], args: _ConferenceRoomsUpdateArgs) -> Awaitable[ConferenceRoom]: ...
+    @overload
+    def call_async(self, operation: Literal["conference_rooms.patch"], args: _ConferenceRoomsPatchArgs) -> Awaitable[ConferenceRoom]: ...
+    @overload
+    def call_async(self, operation: Literal["conference_rooms.delete"], args: _ConferenceRoomsDeleteArgs) -> Awaitable[None]: ...
+    @overload
     def pager(self, operation: Literal["extensions.list"], args: _ExtensionsListArgs) -> Pager[Extension]: ...
     @overload
     def pager(self, operation: Literal["employees.list"], args: _EmployeesListArgs) -> Pager[Employee]: ...
@@ -1106,6 +1183,8 @@ class NativeClient:
     @overload
     def pager(self, operation: Literal["network_filters.list"], args: _NetworkFiltersListArgs) -> Pager[NetworkFilterRecord]: ...
     @overload
+    def pager(self, operation: Literal["conference_rooms.list"], args: _ConferenceRoomsListArgs) -> Pager[ConferenceRoom]: ...
+    @overload
     def pager_async(self, operation: Literal["extensions.list"], args: _ExtensionsListArgs) -> AsyncPager[Extension]: ...
     @overload
     def pager_async(self, operation: Literal["employees.list"], args: _EmployeesListArgs) -> AsyncPager[Employee]: ...
@@ -1119,6 +1198,8 @@ class NativeClient:
     def pager_async(self, operation: Literal["call_queues.list"], args: _CallQueuesListArgs) -> AsyncPager[CallQueue]: ...
     @overload
     def pager_async(self, operation: Literal["network_filters.list"], args: _NetworkFiltersListArgs) -> AsyncPager[NetworkFilterRecord]: ...
+    @overload
+    def pager_async(self, operation: Literal["conference_rooms.list"], args: _ConferenceRoomsListArgs) -> AsyncPager[ConferenceRoom]: ...
 
 class CallEventType:
     Ringing: CallEventType

@@ -324,8 +324,12 @@ fn field(
 ///
 /// 1. sanitise (`getSanitizationRules()` from the field definitions): strings trimmed and cut
 ///    to `maxLength` (`name` 100, `pinCode` 20, `description` 500: cut, never refused);
-///    `name` / `description` through `TextFieldProcessor` (still dangerous → 422 'Dangerous
-///    content detected in fields: …'); `id` and `extension` put back as sent.
+///    `extension` trimmed and, when it does not match its `^[0-9]{2,8}$` pattern, stripped to
+///    its digits (`BaseActionHelper::sanitizeData`'s `regex:` fallback: `" 2345 "` and
+///    `"23-45"` become `2345`, `"abc"` becomes empty); `name` / `description` through
+///    `TextFieldProcessor` (still dangerous → 422 'Dangerous content detected in fields: …').
+///    Only `id` is put back as sent (unlike call-queues, whose action also restores
+///    `extension`).
 /// 2. existence: an `id` that is not a room is 404 for PUT / PATCH, a new room's uniqid for
 ///    POST.
 /// 3. required, keyed by field (422): `name` 'Conference room name is required'; for a new
@@ -340,13 +344,15 @@ fn field(
 ///    room, 200 otherwise, `reload` = `conference-rooms/modify/<uniqid>`.
 fn save(call: &Call<'_>, data: Map<String, Value>, method: &str) -> ApiResult {
     let class = "SaveRecordAction";
-    let (name, pin_code, description) = match (
+    // In the order of the field definitions, which is the order they are sanitised in.
+    let (name, extension, pin_code, description) = match (
         field(&data, "name", None, Some(100)),
+        field(&data, "extension", Some(extension_pattern), None),
         field(&data, "pinCode", None, Some(20)),
         field(&data, "description", None, Some(500)),
     ) {
-        (Ok(n), Ok(p), Ok(d)) => (n, p, d),
-        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return *e,
+        (Ok(n), Ok(x), Ok(p), Ok(d)) => (n, x, p, d),
+        (Err(e), ..) | (_, Err(e), ..) | (_, _, Err(e), _) | (.., Err(e)) => return *e,
     };
     let name = name.map(|n| sanitize_for_storage(&n));
     let description = description.map(|d| sanitize_for_storage(&d));
@@ -366,7 +372,6 @@ fn save(call: &Call<'_>, data: Map<String, Value>, method: &str) -> ApiResult {
         );
     }
     let raw_id = data.get("id").filter(|v| !v.is_null()).cloned();
-    let raw_extension = data.get("extension").filter(|v| !v.is_null()).cloned();
 
     // Existence.
     let uniqid = match raw_id.as_ref().filter(|v| !value_empty(v)) {
@@ -393,12 +398,12 @@ fn save(call: &Call<'_>, data: Map<String, Value>, method: &str) -> ApiResult {
         ));
     }
     if is_new {
-        match raw_extension.as_ref() {
+        match extension.as_deref() {
             None => required.push(("extension".into(), "Extension number is required".into())),
-            Some(v) if value_empty(v) => {
+            Some(e) if php_empty(e) => {
                 required.push(("extension".into(), "Extension number is required".into()));
             }
-            Some(v) if !php_string(v).is_some_and(|e| extension_pattern(&e)) => {
+            Some(e) if !extension_pattern(e) => {
                 required.push(("extension".into(), "Extension must be 2-8 digits".into()));
             }
             Some(_) => {}
@@ -411,15 +416,7 @@ fn save(call: &Call<'_>, data: Map<String, Value>, method: &str) -> ApiResult {
         return r;
     }
 
-    let mut extension = match raw_extension.as_ref() {
-        None => None,
-        Some(v) => match php_string(v) {
-            Some(e) => Some(e),
-            None => {
-                return type_error("Field 'extension': string expected, array given".into());
-            }
-        },
-    };
+    let mut extension = extension;
     let current_extension = existing.as_ref().and_then(|c| c.extension.clone());
     if !is_new && extension.as_deref().is_none_or(php_empty) {
         extension = current_extension.clone();
@@ -576,6 +573,52 @@ mod wire_tests {
         let (s, v) = json(c.get(api(&sim, "conference-rooms/CONFERENCE-00000000"))).await;
         assert_eq!(s, 404);
         assert_eq!(v["messages"]["error"], json!(["Conference room not found"]));
+    }
+
+    /// `extension` goes through `sanitizeData` (trim, then digits only when it does not match
+    /// `^[0-9]{2,8}$`) before it is validated: unlike call-queues, the action does not put it
+    /// back as sent.
+    #[tokio::test]
+    async fn extension_is_sanitised_before_validation() {
+        let sim = sim().await;
+        let c = client(&sim, LOCAL);
+        for (sent, saved) in [(" 2346 ", "2346"), ("23-47", "2347")] {
+            let (s, v) = json(
+                c.post(api(&sim, "conference-rooms"))
+                    .json(&json!({"name": "Sanitised", "extension": sent})),
+            )
+            .await;
+            assert_eq!(s, 201, "{sent:?}: {v}");
+            assert_eq!(v["data"]["extension"], saved, "{sent:?}");
+        }
+        // Nothing left but an empty string: "required", not "2-8 digits"; "1a" keeps one digit.
+        let (s, v) = json(
+            c.post(api(&sim, "conference-rooms"))
+                .json(&json!({"name": "X", "extension": "abc"})),
+        )
+        .await;
+        assert_eq!(s, 422, "{v}");
+        assert_eq!(
+            v["messages"]["error"],
+            json!({"extension": "Extension number is required"})
+        );
+        // An existing room: a value that sanitises to nothing keeps the current number; one
+        // that sanitises to other digits renumbers the room.
+        let path = "conference-rooms/CONFERENCE-7C3D9E10";
+        let (s, v) = json(
+            c.put(api(&sim, path))
+                .json(&json!({"name": "Weekly meeting", "extension": "abc"})),
+        )
+        .await;
+        assert_eq!(s, 200, "{v}");
+        assert_eq!(v["data"]["extension"], "2100");
+        let (s, v) = json(
+            c.patch(api(&sim, path))
+                .json(&json!({"extension": " 21-01 "})),
+        )
+        .await;
+        assert_eq!(s, 200, "{v}");
+        assert_eq!(v["data"]["extension"], "2101");
     }
 
     /// SaveRecordAction: keyed required messages, cut values, 409 on a taken number, PATCH

@@ -78,6 +78,8 @@ resources! {
     network_filters,
     /// `asterisk-managers`: AMI users.
     asterisk_managers,
+    /// `conference-rooms`: meeting rooms callers dial into.
+    conference_rooms,
 }
 
 /// Removes `null` members so that optional fields are left out of request bodies.
