@@ -102,6 +102,7 @@ pub mod permissions;
 #[cfg(feature = "python")]
 pub mod python;
 pub mod recordings;
+pub mod reference;
 mod request;
 pub mod resources;
 mod retry;

@@ -1,5 +1,6 @@
 //! OPERATIONS.md and manifest.json are generated from the operations table and must stay in sync
-//! with it. `MIKOPBX_REGENERATE_DOCS=1 cargo test -p mikopbx --test docs_table` rewrites both.
+//! with it, and so must docs/api.md. `MIKOPBX_REGENERATE_DOCS=1 cargo test -p mikopbx --test
+//! docs_table` rewrites all three.
 
 fn check_generated(path: &str, expected: &str) {
     let current = std::fs::read_to_string(path).unwrap_or_default();
@@ -69,6 +70,18 @@ fn operations_md_matches_the_table() {
                   includes `read`; the access follows the HTTP verb, as the server decides.\n\n";
     let expected = format!("{header}{}", mikopbx::operations::markdown_table());
     check_generated(path, &expected);
+}
+
+/// `docs/api.md`: every operation in every language, and the server's endpoints not typed yet.
+#[test]
+fn api_reference_matches_the_table() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+    let endpoints = std::fs::read_to_string(format!("{root}/docs/server-endpoints.tsv"))
+        .expect("docs/server-endpoints.tsv");
+    check_generated(
+        &format!("{root}/docs/api.md"),
+        &mikopbx::reference::markdown(&endpoints),
+    );
 }
 
 #[test]
