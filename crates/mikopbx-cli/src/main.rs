@@ -9,12 +9,17 @@
 //! - `mikopbx call 201 79161234567`: click-to-call (an Asterisk manager login, over AJAM).
 //! - `mikopbx calls watch`: live call events; `mikopbx recordings download`: a period's
 //!   recordings into a directory, resumable.
+//! - `mikopbx keys create --for extensions.list,cdr.list`: a least-privilege key, printed once;
+//!   `keys list`, `keys revoke ID`, `keys rotate ID`.
+//! - `mikopbx api GET /pbxcore/api/v3/…`: any request under the API, through the escape hatch.
 
+mod api;
 mod call;
 mod calls;
 mod connect;
 mod demo;
 mod doctor;
+mod keys;
 mod recordings;
 mod sim;
 
@@ -47,6 +52,13 @@ enum Command {
     /// Call recordings: `recordings download` saves a period's recordings, resumably.
     #[command(subcommand)]
     Recordings(recordings::RecordingsCommand),
+    /// API keys: `keys create --for extensions.list,cdr.list` (least privilege), `list`,
+    /// `revoke`, `rotate`.
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
+    /// Any request under the API (a module's endpoint, or one the typed API lacks): prints its
+    /// `data` as JSON.
+    Api(api::ApiArgs),
     /// Run the MikoPBX simulator (same flags as `mikopbx-sim`).
     Sim(sim::SimArgs),
     /// Print which permission every SDK operation needs (Markdown table), or with `--json` the
@@ -84,6 +96,8 @@ async fn main() -> ExitCode {
         Command::Call(args) => call::run(args).await,
         Command::Calls(command) => calls::run(command).await,
         Command::Recordings(command) => recordings::run(command).await,
+        Command::Keys(command) => keys::run(command).await,
+        Command::Api(args) => api::run(args).await,
         Command::Sim(args) => sim::run(args).await,
         Command::Operations { json: false } => {
             print!("{}", mikopbx::operations::markdown_table());

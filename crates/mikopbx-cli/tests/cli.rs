@@ -407,3 +407,125 @@ async fn call_places_a_click_to_call_and_prints_its_linkedid() {
     assert_eq!(sim.ajam_log()["originates"].as_array().unwrap().len(), 1);
     sim.shutdown().await;
 }
+
+/// `keys create --for`, then the key at work through `mikopbx api`, `keys list`, `keys rotate`
+/// and `keys revoke`, as an administrator would chain them in a shell.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_are_created_least_privilege_used_rotated_and_revoked() {
+    let sim = Simulator::builder().cdr_records(50).start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, sim.ca_pem()).unwrap();
+    let blocking = |mut cmd: Command| tokio::task::block_in_place(move || run(&mut cmd));
+    let stdout = |cmd: &mut Command| {
+        let out = cmd.output().expect("mikopbx runs");
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+
+    // The key alone on stdout: what `KEY=$(mikopbx keys create …)` captures.
+    let mut create = against(
+        &sim,
+        &ca,
+        &[
+            "keys",
+            "create",
+            "--for",
+            "extensions.list",
+            "--network",
+            "any",
+        ],
+    );
+    let (code, key, err) = tokio::task::block_in_place(|| stdout(&mut create));
+    assert_eq!(code, 0, "{err}");
+    let key = key.trim().to_owned();
+    assert_eq!(key.len(), 64, "{key}");
+    assert!(err.contains("/api/v3/extensions: read"), "{err}");
+    assert!(!err.contains(&key), "the key only on stdout");
+
+    let as_key = |args: &[&str], key: &str| {
+        let mut c = against(&sim, &ca, args);
+        c.env("MIKOPBX_API_KEY", key);
+        c
+    };
+    let (code, out) = blocking(as_key(
+        &["api", "GET", "/pbxcore/api/v3/extensions?limit=1"],
+        &key,
+    ));
+    assert_eq!(code, 0, "{out}");
+    let rows: serde_json::Value = serde_json::from_str(&out).expect("data as JSON");
+    assert_eq!(rows.as_array().map(Vec::len), Some(1), "{out}");
+    let (code, out) = blocking(as_key(&["api", "GET", "/pbxcore/api/v3/cdr"], &key));
+    assert_ne!(code, 0, "{out}");
+    assert!(!out.contains(&key), "{out}");
+
+    // The escape hatch keeps dangerous actions refused, whatever the key.
+    let (code, out) = blocking(against(
+        &sim,
+        &ca,
+        &[
+            "api",
+            "POST",
+            "/pbxcore/api/v3/system:executeBashCommand",
+            "--data",
+            "{}",
+        ],
+    ));
+    assert_ne!(code, 0);
+    assert!(out.contains("dangerous action"), "{out}");
+
+    let (code, out) = blocking(against(&sim, &ca, &["keys", "list", "--json"]));
+    assert_eq!(code, 0, "{out}");
+    let listed: Vec<serde_json::Value> = out
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let mine = listed
+        .iter()
+        .find(|k| k["description"] == "mikopbx keys create")
+        .expect("the new key is listed");
+    let id = mine["id"].as_str().unwrap().to_owned();
+    assert_eq!(mine["allowed_paths_count"], 1);
+    assert!(!out.contains(&key), "list never shows a key");
+
+    // Rotate: a new key with the same permission, the old one revoked.
+    let mut rotate = against(&sim, &ca, &["keys", "rotate", &id, "--yes", "--json"]);
+    let (code, out, err) = tokio::task::block_in_place(|| stdout(&mut rotate));
+    assert_eq!(code, 0, "{err}");
+    let rotated: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    let new_key = rotated["key"].as_str().unwrap().to_owned();
+    let new_id = rotated["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        rotated["allowed_paths"],
+        serde_json::json!({"/api/v3/extensions": "read"})
+    );
+    let (code, _) = blocking(as_key(
+        &["api", "GET", "/pbxcore/api/v3/extensions"],
+        &new_key,
+    ));
+    assert_eq!(code, 0);
+    let (code, _) = blocking(as_key(&["api", "GET", "/pbxcore/api/v3/extensions"], &key));
+    assert_ne!(code, 0, "the old key no longer works");
+
+    // Revoking asks; without a terminal and without --yes nothing happens.
+    let (code, out) = blocking(against(&sim, &ca, &["keys", "revoke", &new_id]));
+    assert_ne!(code, 0);
+    assert!(out.contains("pass --yes"), "{out}");
+    let (code, _) = blocking(as_key(
+        &["api", "GET", "/pbxcore/api/v3/extensions"],
+        &new_key,
+    ));
+    assert_eq!(code, 0, "still valid");
+    let (code, out) = blocking(against(&sim, &ca, &["keys", "revoke", &new_id, "--yes"]));
+    assert_eq!(code, 0, "{out}");
+    let (code, _) = blocking(as_key(
+        &["api", "GET", "/pbxcore/api/v3/extensions"],
+        &new_key,
+    ));
+    assert_ne!(code, 0, "revoked at once");
+    sim.shutdown().await;
+}
