@@ -14,6 +14,7 @@ pub fn add_records(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<mikopbx::CallQueue>()?;
     m.add_class::<mikopbx::CallQueueMember>()?;
     m.add_class::<mikopbx::CdrCall>()?;
+    m.add_class::<mikopbx::CdrMetadata>()?;
     m.add_class::<mikopbx::CdrRecord>()?;
     m.add_class::<mikopbx::ChangedLanguage>()?;
     m.add_class::<mikopbx::ConferenceRoom>()?;

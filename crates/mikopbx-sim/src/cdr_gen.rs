@@ -203,6 +203,11 @@ impl CdrGenerator {
     }
 
     /// `Y-m-d H:i:s.mmm` of a record's time, as the CDR table stores it.
+    /// The `start` column of record `id`, as its rows carry it.
+    pub(crate) fn start_text(&self, id: u64) -> String {
+        self.stamp(id, self.call(id).start)
+    }
+
     fn stamp(&self, id: u64, t: i64) -> String {
         format!("{}.{:03}", datetime(t), mix(id ^ 0x77) % 1000)
     }

@@ -17,6 +17,7 @@ from ._native import (
     CallQueue,
     CallQueueMember,
     CdrCall,
+    CdrMetadata,
     CdrRecord,
     ChangedLanguage,
     ConferenceRoom,
@@ -48,6 +49,7 @@ __all__ = [
     "CallQueueMember",
     "CallQueueMemberInput",
     "CdrCall",
+    "CdrMetadata",
     "CdrRecord",
     "ChangedLanguage",
     "ConferenceRoom",
@@ -503,6 +505,7 @@ class AsyncCdrApi(AsyncCdrRecordings):
 
     - ``list``: Call history with filters (one item per leg)
     - ``list_calls``: Call history grouped by call (legs by linkedid)
+    - ``get_metadata``: Date range of the most recent calls
     """
 
     __slots__ = ("_native",)
@@ -614,6 +617,17 @@ class AsyncCdrApi(AsyncCdrRecordings):
                 },
             },
         )
+
+    async def get_metadata(self, *, limit: Optional[int] = None) -> CdrMetadata:
+        """The date range of the most recent calls (``limit`` of them, 100 by default, at most
+        1000), what the web interface's date picker starts from
+        (``Lib/Cdr/GetMetadataAction.php``). Both dates are ``None`` when there is no call.
+
+        Args:
+            limit: How many of the most recent calls to look at (the server's default 100, at most 1000;
+                a negative value is no limit, as SQLite reads a negative ``LIMIT``).
+        """
+        return await self._native.call_async("cdr.get_metadata", {"query": {"limit": limit}})
 
 
 class AsyncPbxStatusApi:
@@ -1852,6 +1866,7 @@ class CdrApi(CdrRecordings):
 
     - ``list``: Call history with filters (one item per leg)
     - ``list_calls``: Call history grouped by call (legs by linkedid)
+    - ``get_metadata``: Date range of the most recent calls
     """
 
     __slots__ = ("_native",)
@@ -1963,6 +1978,17 @@ class CdrApi(CdrRecordings):
                 },
             },
         )
+
+    def get_metadata(self, *, limit: Optional[int] = None) -> CdrMetadata:
+        """The date range of the most recent calls (``limit`` of them, 100 by default, at most
+        1000), what the web interface's date picker starts from
+        (``Lib/Cdr/GetMetadataAction.php``). Both dates are ``None`` when there is no call.
+
+        Args:
+            limit: How many of the most recent calls to look at (the server's default 100, at most 1000;
+                a negative value is no limit, as SQLite reads a negative ``LIMIT``).
+        """
+        return self._native.call("cdr.get_metadata", {"query": {"limit": limit}})
 
 
 class PbxStatusApi:

@@ -432,6 +432,27 @@ class CdrCall:
         """Fields this SDK does not model (a newer PBX may add some), as JSON text by name."""
     def __eq__(self, other: object) -> bool: ...
 
+class CdrMetadata:
+    """What ``cdr:getMetadata`` answers: ``{earliestDate, latestDate, hasRecords, sampleSize}``."""
+    @property
+    def earliest_date(self) -> Optional[str]:
+        """The ``start`` of the oldest call of the sample (the PBX's local time, as the CDR rows
+        carry it), or ``None`` without calls.
+        """
+    @property
+    def latest_date(self) -> Optional[str]:
+        """The ``start`` of the newest call."""
+    @property
+    def has_records(self) -> bool:
+        """Whether there is any call."""
+    @property
+    def sample_size(self) -> int:
+        """How many calls the range was taken from."""
+    @property
+    def extra(self) -> Dict[str, str]:
+        """Fields this SDK does not model, as JSON text by name."""
+    def __eq__(self, other: object) -> bool: ...
+
 class CdrRecord:
     """One call record."""
     @property
@@ -802,6 +823,10 @@ class _CallQueueQuery(TypedDict, total=False):
     max_items: Optional[int]
 
 
+class _CdrMetadataQuery(TypedDict, total=False):
+    limit: Optional[int]
+
+
 class _CdrQuery(TypedDict, total=False):
     date_from: Optional[str]
     date_to: Optional[str]
@@ -928,6 +953,7 @@ _EmployeesPatchArgs = TypedDict("_EmployeesPatchArgs", {"id": str, "patch": _Emp
 _EmployeesDeleteArgs = TypedDict("_EmployeesDeleteArgs", {"id": str})
 _CdrListArgs = TypedDict("_CdrListArgs", {"query": _CdrQuery})
 _CdrListCallsArgs = TypedDict("_CdrListCallsArgs", {"query": _CdrQuery})
+_CdrGetMetadataArgs = TypedDict("_CdrGetMetadataArgs", {"query": _CdrMetadataQuery})
 _PbxStatusActiveCallsArgs = TypedDict("_PbxStatusActiveCallsArgs", {})
 _PbxStatusActiveChannelsArgs = TypedDict("_PbxStatusActiveChannelsArgs", {})
 _ApiKeysGenerateKeyArgs = TypedDict("_ApiKeysGenerateKeyArgs", {})
@@ -1014,6 +1040,8 @@ class NativeClient:
     def call(self, operation: Literal["employees.patch"], args: _EmployeesPatchArgs) -> Employee: ...
     @overload
     def call(self, operation: Literal["employees.delete"], args: _EmployeesDeleteArgs) -> None: ...
+    @overload
+    def call(self, operation: Literal["cdr.get_metadata"], args: _CdrGetMetadataArgs) -> CdrMetadata: ...
     @overload
     def call(self, operation: Literal["pbx_status.active_calls"], args: _PbxStatusActiveCallsArgs) -> List[ActiveCall]: ...
     @overload
@@ -1108,6 +1136,8 @@ class NativeClient:
     def call_async(self, operation: Literal["employees.patch"], args: _EmployeesPatchArgs) -> Awaitable[Employee]: ...
     @overload
     def call_async(self, operation: Literal["employees.delete"], args: _EmployeesDeleteArgs) -> Awaitable[None]: ...
+    @overload
+    def call_async(self, operation: Literal["cdr.get_metadata"], args: _CdrGetMetadataArgs) -> Awaitable[CdrMetadata]: ...
     @overload
     def call_async(self, operation: Literal["pbx_status.active_calls"], args: _PbxStatusActiveCallsArgs) -> Awaitable[List[ActiveCall]]: ...
     @overload

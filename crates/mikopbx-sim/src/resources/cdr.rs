@@ -53,16 +53,7 @@ pub(crate) fn handle(call: &ApiCall<'_>) -> ApiResult {
         "getList" => list(call),
         // The real GetRecordAction is a TODO stub returning empty data.
         "getRecord" => call.ok(json!([])),
-        "getMetadata" => {
-            let g = &call.app.cdr;
-            let now = chrono::Utc::now().timestamp();
-            let max = g.max_id(now);
-            let fmt = |t: i64| {
-                chrono::DateTime::from_timestamp(t, 0)
-                    .map(|d| d.format("%Y-%m-%d %H:%M:%S").to_string())
-            };
-            call.ok(json!({"earliestDate": fmt(g.start_of(1)), "latestDate": fmt(g.start_of(max)), "totalRecords": max}))
-        }
+        "getMetadata" => metadata(call),
         "playback" | "download" => playback(call),
         "delete" => delete(call),
         _ => call.fail("Unknown action"),
@@ -94,6 +85,39 @@ fn delete(call: &ApiCall<'_>) -> ApiResult {
         return call.fail(format!("CDR record {raw} not found")).code(404);
     }
     call.ok(json!({"deleted": [id], "deletedRecordings": call.ctx.bool("deleteRecording").unwrap_or(false)}))
+}
+
+/// `Lib/Cdr/GetMetadataAction.php`: the date range of the `limit` most recent rows of
+/// `cdr_general` (`limit` = `min(intval($data['limit'] ?? 100), 1000)`), for the UI's date
+/// picker: `{earliestDate, latestDate, hasRecords, sampleSize}`, the dates as the `start` column
+/// holds them, both `null` when there is no row. A negative `limit` reaches SQLite as a negative
+/// `LIMIT`, which means no limit; `0` selects nothing.
+fn metadata(call: &ApiCall<'_>) -> ApiResult {
+    let g = &call.app.cdr;
+    let max = g.max_id(chrono::Utc::now().timestamp());
+    let limit = call.ctx.int("limit").unwrap_or(100).min(1000);
+    let wanted = usize::try_from(limit).unwrap_or(usize::MAX);
+    let deleted: HashSet<u64> = call.app.read(|s| s.cdr_deleted.iter().copied().collect());
+    // Ids grow with `start`, so the most recent rows are the highest ids left.
+    let recent: Vec<u64> = (1..=max)
+        .rev()
+        .filter(|id| !deleted.contains(id))
+        .take(wanted)
+        .collect();
+    match (recent.first(), recent.last()) {
+        (Some(&latest), Some(&earliest)) => call.ok(json!({
+            "earliestDate": g.start_text(earliest),
+            "latestDate": g.start_text(latest),
+            "hasRecords": true,
+            "sampleSize": recent.len(),
+        })),
+        _ => call.ok(json!({
+            "earliestDate": null,
+            "latestDate": null,
+            "hasRecords": false,
+            "sampleSize": 0,
+        })),
+    }
 }
 
 fn playback(call: &ApiCall<'_>) -> ApiResult {
@@ -750,5 +774,62 @@ mod tests {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod wire_tests {
+    use crate::Simulator;
+    use crate::test_support::*;
+    use serde_json::json;
+
+    /// GetMetadataAction: the range of the `limit` most recent rows, `sampleSize` of them; the
+    /// dates are the rows' own `start` values.
+    #[tokio::test]
+    async fn metadata_is_the_range_of_the_most_recent_rows() {
+        let sim = Simulator::builder()
+            .cdr_records(3000)
+            .start()
+            .await
+            .unwrap();
+        let c = client(&sim, LOCAL);
+        let newest = |n: usize| {
+            let c = c.clone();
+            let url = api(
+                &sim,
+                &format!("cdr?grouped=false&sort=id&order=DESC&dateFrom=2000-01-01&limit={n}"),
+            );
+            async move {
+                let (_, page) = json(c.get(url)).await;
+                let total = page["data"]["pagination"]["total"].as_u64().unwrap();
+                (page["data"]["records"].as_array().unwrap().clone(), total)
+            }
+        };
+        let (rows, total) = newest(100).await;
+        assert!(total > 1000, "enough rows for the cap: {total}");
+        let (s, v) = json(c.get(api(&sim, "cdr:getMetadata"))).await;
+        assert_eq!(s, 200, "{v}");
+        assert_eq!(
+            v["data"],
+            json!({
+                "earliestDate": rows[99]["start"],
+                "latestDate": rows[0]["start"],
+                "hasRecords": true,
+                "sampleSize": 100,
+            })
+        );
+        let (_, v) = json(c.get(api(&sim, "cdr:getMetadata?limit=5"))).await;
+        assert_eq!(v["data"]["earliestDate"], newest(5).await.0[4]["start"]);
+        assert_eq!(v["data"]["sampleSize"], 5);
+        // At most 1000; a negative LIMIT is no limit in SQLite; 0 selects nothing.
+        let (_, v) = json(c.get(api(&sim, "cdr:getMetadata?limit=5000"))).await;
+        assert_eq!(v["data"]["sampleSize"], 1000);
+        let (_, v) = json(c.get(api(&sim, "cdr:getMetadata?limit=-1"))).await;
+        assert_eq!(v["data"]["sampleSize"], total);
+        let (_, v) = json(c.get(api(&sim, "cdr:getMetadata?limit=0"))).await;
+        assert_eq!(
+            v["data"],
+            json!({"earliestDate": null, "latestDate": null, "hasRecords": false, "sampleSize": 0})
+        );
     }
 }

@@ -23,9 +23,48 @@ api! {
     /// resumable like `list` (the checkpoint is the highest leg id seen).
     CDR_LIST_CALLS = list_calls(query query: CdrQuery) -> pager CdrCallPager<CdrCall>
         = Get "" CdrRecords, "cdr.list", idempotent, "Call history grouped by call (legs by linkedid)", custom;
+    /// The date range of the most recent calls (`limit` of them, 100 by default, at most
+    /// 1000), what the web interface's date picker starts from
+    /// (`Lib/Cdr/GetMetadataAction.php`). Both dates are `None` when there is no call.
+    CDR_GET_METADATA = get_metadata(query query: CdrMetadataQuery) -> one CdrMetadata
+        = Get ":getMetadata" Object, "cdr.getMetadata", idempotent, "Date range of the most recent calls";
 }
 
-python_records!(CdrRecord, CdrCall);
+python_records!(CdrRecord, CdrCall, CdrMetadata);
+
+/// The arguments of [`CdrApi::get_metadata`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Describe)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct CdrMetadataQuery {
+    /// How many of the most recent calls to look at (the server's default 100, at most 1000;
+    /// a negative value is no limit, as SQLite reads a negative `LIMIT`).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub limit: Option<i64>,
+}
+
+/// What `cdr:getMetadata` answers: `{earliestDate, latestDate, hasRecords, sampleSize}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Describe)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "python", pyo3::pyclass(get_all, frozen, eq, module = "mikopbx._native"))]
+pub struct CdrMetadata {
+    /// The `start` of the oldest call of the sample (the PBX's local time, as the CDR rows
+    /// carry it), or `None` without calls.
+    #[serde(default, rename(deserialize = "earliestDate"), deserialize_with = "lenient::opt_string")]
+    pub earliest_date: Option<String>,
+    /// The `start` of the newest call.
+    #[serde(default, rename(deserialize = "latestDate"), deserialize_with = "lenient::opt_string")]
+    pub latest_date: Option<String>,
+    /// Whether there is any call.
+    #[serde(default, rename(deserialize = "hasRecords"), deserialize_with = "lenient::boolean")]
+    pub has_records: bool,
+    /// How many calls the range was taken from.
+    #[serde(default, rename(deserialize = "sampleSize"), deserialize_with = "lenient::int")]
+    pub sample_size: i64,
+    /// Fields this SDK does not model, as JSON text by name.
+    #[serde(flatten, skip_serializing, deserialize_with = "lenient::extra")]
+    pub extra: HashMap<String, String>,
+}
 
 /// One call record.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Describe)]
