@@ -76,10 +76,10 @@ pub(crate) fn handle(call: &Call<'_>) -> ApiResult {
             }
         }
         "getDefault" => {
-            let number = call.app.read(next_free_number);
-            call.ok(json!({"id": "", "number": number, "user_username": "", "user_email": "", "mobile_number": "",
-                           "sip_secret": crate::util::random_hex(8), "sip_transport": "udp,tcp", "sip_dtmfmode": "auto",
-                           "sip_enableRecording": true, "sip_networkfilterid": "none", "fwd_ringlength": 45}))
+            let (number, length) = call
+                .app
+                .read(|s| (next_free_number(s), extension_length(s)));
+            call.ok(new_employee_defaults(&number, length))
         }
         "create" => save(call, None, Verb::Post),
         "update" => save(call, Some(parse_id(call)), Verb::Put),
@@ -97,15 +97,69 @@ fn parse_id(call: &Call<'_>) -> u64 {
         .unwrap_or(0)
 }
 
+/// `Extensions::getNextInternalNumber()`: from the lowest SIP number that belongs to a user (200
+/// when there is none) up to the largest number of `PBXInternalExtensionLength` digits, the
+/// first that no extension of any type holds; `''` when all are taken.
 fn next_free_number(s: &Store) -> String {
-    let taken: Vec<String> = super::extensions::all(s)
-        .into_iter()
-        .map(|e| e.number)
-        .collect();
-    (201..100_000)
-        .map(|n: u32| n.to_string())
-        .find(|n| !taken.contains(n))
+    let all = super::extensions::all(s);
+    let start = all
+        .iter()
+        .filter(|e| e.kind == "SIP" && e.userid.is_some())
+        .filter_map(|e| e.number.parse::<u64>().ok())
+        .min()
+        .unwrap_or(200);
+    let max = 10u64.saturating_pow(extension_length(s)).saturating_sub(1);
+    (start..=max)
+        .map(|n| n.to_string())
+        .find(|n| all.iter().all(|e| &e.number != n))
         .unwrap_or_default()
+}
+
+/// `PbxSettings::PBX_INTERNAL_EXTENSION_LENGTH` (default `'3'`).
+fn extension_length(s: &Store) -> u32 {
+    s.general_settings["PBXInternalExtensionLength"]
+        .as_str()
+        .and_then(|v| v.trim().parse().ok())
+        .filter(|n| (2..=8).contains(n))
+        .unwrap_or(3)
+}
+
+/// `DataStructure::createForNewEmployee()`'s fields (the members come out sorted here, not in
+/// PHP's order): the next free number, a fresh `Sip::generateSipPassword()`
+/// (`PasswordService::generate(length 20, no special)`: Phalcon's `Random::base58(20)`),
+/// `sip_transport` `Sip::TRANSPORT_AUTO`, and the `_represent` companions that
+/// `addNetworkFilterField()` / `addExtensionField()` append (empty for empty numbers).
+fn new_employee_defaults(number: &str, extension_length: u32) -> Value {
+    const BASE58: &[u8] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+    let secret: String = crate::util::random_bytes(20)
+        .iter()
+        .map(|b| BASE58[usize::from(*b) % BASE58.len()] as char)
+        .collect();
+    json!({
+        "id": "",
+        "user_username": "",
+        "user_email": "",
+        "user_avatar": "/admin-cabinet/assets/img/unknownPerson.jpg",
+        "number": number,
+        "extensions_length": extension_length,
+        "sip_secret": secret,
+        "sip_enableRecording": true,
+        "sip_dtmfmode": "auto",
+        "sip_transport": "udp,tcp",
+        "sip_manualattributes": "",
+        "fwd_ringlength": 45,
+        "mobile_number": "",
+        "mobile_dialstring": "",
+        "sip_networkfilterid": "none",
+        "sip_networkfilterid_represent":
+            "<i class=\"globe icon\"></i> Connections from any addresses are allowed",
+        "fwd_forwarding": "",
+        "fwd_forwarding_represent": "",
+        "fwd_forwardingonbusy": "",
+        "fwd_forwardingonbusy_represent": "",
+        "fwd_forwardingonunavailable": "",
+        "fwd_forwardingonunavailable_represent": "",
+    })
 }
 
 /// `Lib/Employees/GetListAction.php`: rows `{id (int), number, user_username, user_email,
@@ -682,6 +736,29 @@ mod tests {
                 e.sip_secret
             );
         }
+    }
+
+    /// A default's generated secret is one the server's own create accepts, and the next number
+    /// is the first free one of the PBX's extension length.
+    #[test]
+    fn new_employee_defaults_are_creatable() {
+        let store = crate::state::Store::fresh();
+        for _ in 0..50 {
+            let d = new_employee_defaults(&next_free_number(&store), extension_length(&store));
+            let secret = d["sip_secret"].as_str().unwrap();
+            assert_eq!(secret.len(), 20);
+            assert_eq!(
+                super::super::password::sip_secret_errors(secret),
+                Vec::<String>::new(),
+                "{secret}"
+            );
+        }
+        let taken: Vec<String> = super::super::extensions::all(&store)
+            .into_iter()
+            .map(|e| e.number)
+            .collect();
+        let next = next_free_number(&store);
+        assert!(!taken.contains(&next) && next.len() == 3, "{next}");
     }
 
     #[test]
