@@ -307,12 +307,16 @@ pub(crate) mod lenient {
     /// Members that carry a session token (`ChangeLanguageAction` adds a fresh JWT for a JWT
     /// caller). Records are printed (`Debug`, Python `repr`, Kotlin `toString`), so a token is
     /// never kept in one. Nor are a CDR row's recording URLs: their query holds a bearer token
-    /// for the recording (`crate::recordings` obtains its own).
+    /// for the recording (`crate::recordings` obtains its own). Nor a password the PBX sends in
+    /// clear with a record it does not model as a [`Secret`](crate::Secret) (an employee's
+    /// `sip_secret`, in `employees` records and their defaults): a model that needs one names
+    /// it as a `Secret` field, which is redacted.
     const TOKENS: &[&str] = &[
         "accessToken",
         "refreshToken",
         "playback_url",
         "download_url",
+        "sip_secret",
     ];
 
     /// The fields a model does not name (used with `#[serde(flatten)]`), each value as JSON
@@ -370,7 +374,8 @@ mod tests {
         }
         let r: R = serde_json::from_value(serde_json::json!({
             "added": {"n": 1}, "accessToken": "eyJhbGciOi.x.y", "refreshToken": "r", "tokenType": "Bearer",
-            "playback_url": "/pbxcore/api/v3/cdr:playback?token=0123456789abcdef0123456789abcdef"
+            "playback_url": "/pbxcore/api/v3/cdr:playback?token=0123456789abcdef0123456789abcdef",
+            "sip_secret": "Xk9mPq2vLr7tWq4Zs8Ab"
         }))
         .unwrap();
         let mut keys: Vec<_> = r.extra.keys().map(String::as_str).collect();

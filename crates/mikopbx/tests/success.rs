@@ -93,6 +93,9 @@ async fn employees_crud() {
     assert_eq!(created.number, "2970");
     let got = c.employees().get(&created.id).await.unwrap();
     assert_eq!(got.user_username, "Test Person");
+    // The PBX sends the SIP password with the record; a record never keeps it (it is printed).
+    assert!(!format!("{got:?}").contains("Xk9mPq2vLr7t"), "{got:?}");
+    assert!(!got.extra.contains_key("sip_secret"));
     let patched = c
         .employees()
         .patch(
