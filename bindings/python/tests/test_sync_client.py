@@ -125,11 +125,13 @@ def test_employees_crud(client: mikopbx.Client) -> None:
 
     number = unique_number(client)
     name = f"Py Test {uuid.uuid4().hex[:6]}"
-    created = client.employees.create(
-        number=number, user_username=name, sip_secret="S3cret-" + uuid.uuid4().hex[:10]
-    )
+    secret = "S3cret-" + uuid.uuid4().hex[:10]
+    created = client.employees.create(number=number, user_username=name, sip_secret=secret)
     try:
         assert created.number == number and created.user_username == name
+        # The record carries the SIP password; only the attribute reveals it.
+        assert created.sip_secret == secret
+        assert secret not in repr(created) and secret not in str(created.extra)
         assert client.extensions.get(number).number == number
         assert [e.id for e in client.employees.list(search=name)] == [created.id]
 
@@ -149,6 +151,13 @@ def test_employees_crud(client: mikopbx.Client) -> None:
     with pytest.raises(mikopbx.NotFoundError):
         client.employees.get(created.id)
     assert client.extensions.available(number) is True
+
+
+def test_employee_defaults_make_a_new_employee(client: mikopbx.Client) -> None:
+    defaults = client.employees.get_default()
+    assert defaults.id == "" and len(defaults.sip_secret) == 20
+    assert defaults.sip_secret not in repr(defaults)
+    assert client.extensions.available(defaults.number)
 
 
 def test_cdr_list_filters_and_checkpoint(client: mikopbx.Client) -> None:

@@ -130,6 +130,49 @@ async fn employees_crud() {
     assert_eq!(err.kind(), mikopbx::ErrorKind::NotFound, "{err}");
 }
 
+/// `employees.get_default` then `create`: the defaults make a valid new employee once named.
+#[tokio::test]
+async fn employees_get_default_then_create() {
+    let sim = sim().await;
+    let c = admin(&sim);
+    let d = c.employees().get_default().await.unwrap();
+    assert_eq!(d.id, "");
+    let secret = d.sip_secret.expose_secret().to_owned();
+    assert_eq!(secret.len(), 20, "Sip::generateSipPassword()");
+    assert!(!format!("{d:?}").contains(&secret), "never printed");
+    assert!(
+        c.extensions().available(&d.number).await.unwrap(),
+        "{}",
+        d.number
+    );
+    assert!(d.extra.contains_key("user_avatar"), "{:?}", d.extra);
+    let again = c.employees().get_default().await.unwrap();
+    assert_ne!(
+        again.sip_secret.expose_secret(),
+        secret,
+        "a fresh secret each time"
+    );
+    let created = c
+        .employees()
+        .create(NewEmployee {
+            number: d.number.clone(),
+            user_username: "From Defaults".into(),
+            sip_secret: secret.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(created.number, d.number);
+    assert_eq!(
+        created.sip_secret.expose_secret(),
+        secret,
+        "the record carries it"
+    );
+    let next = c.employees().get_default().await.unwrap();
+    assert_ne!(next.number, d.number, "the number is taken now");
+    c.employees().delete(&created.id).await.unwrap();
+}
+
 #[tokio::test]
 async fn cdr_filters_and_resume() {
     let sim = sim().await;

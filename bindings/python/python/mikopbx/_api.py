@@ -320,6 +320,7 @@ class AsyncEmployeesApi:
 
     - ``list``: List employees
     - ``get``: One employee
+    - ``get_default``: Defaults for a new employee
     - ``create``: Create an employee (and its extension)
     - ``update``: Replace an employee
     - ``patch``: Change some fields of an employee
@@ -365,6 +366,15 @@ class AsyncEmployeesApi:
     async def get(self, id: str) -> Employee:
         """One employee by id."""
         return await self._native.call_async("employees.get", {"id": id})
+
+    async def get_default(self) -> Employee:
+        """A new employee's defaults, not saved (``Lib/Employees/GetDefaultAction.php``,
+        ``DataStructure::createForNewEmployee()``): the next free internal number (empty when every
+        number of the PBX's extension length is taken) and a freshly generated 20-character SIP
+        secret (``sip_secret``), with the default transport and recording. Fill in the name and
+        pass them to ``create``.
+        """
+        return await self._native.call_async("employees.get_default", {})
 
     async def create(
         self,
@@ -1681,6 +1691,7 @@ class EmployeesApi:
 
     - ``list``: List employees
     - ``get``: One employee
+    - ``get_default``: Defaults for a new employee
     - ``create``: Create an employee (and its extension)
     - ``update``: Replace an employee
     - ``patch``: Change some fields of an employee
@@ -1726,6 +1737,15 @@ class EmployeesApi:
     def get(self, id: str) -> Employee:
         """One employee by id."""
         return self._native.call("employees.get", {"id": id})
+
+    def get_default(self) -> Employee:
+        """A new employee's defaults, not saved (``Lib/Employees/GetDefaultAction.php``,
+        ``DataStructure::createForNewEmployee()``): the next free internal number (empty when every
+        number of the PBX's extension length is taken) and a freshly generated 20-character SIP
+        secret (``sip_secret``), with the default transport and recording. Fill in the name and
+        pass them to ``create``.
+        """
+        return self._native.call("employees.get_default", {})
 
     def create(
         self,

@@ -592,6 +592,11 @@ class Employee:
     def sip_enable_recording(self) -> bool:
         """Whether calls are recorded."""
     @property
+    def sip_secret(self) -> str:
+        """The SIP password, as the PBX sends it with a record (in clear; empty in list rows).
+        Never printed, and not serialized either, so it never reaches a JSON dump of a result.
+        """
+    @property
     def extra(self) -> Dict[str, str]:
         """Fields this SDK does not model (a newer PBX may add some), as JSON text by name."""
     def __eq__(self, other: object) -> bool: ...
@@ -947,6 +952,7 @@ _ExtensionsGetForSelectArgs = TypedDict("_ExtensionsGetForSelectArgs", {"query":
 _ExtensionsAvailableArgs = TypedDict("_ExtensionsAvailableArgs", {"number": str})
 _EmployeesListArgs = TypedDict("_EmployeesListArgs", {"query": _EmployeeQuery})
 _EmployeesGetArgs = TypedDict("_EmployeesGetArgs", {"id": str})
+_EmployeesGetDefaultArgs = TypedDict("_EmployeesGetDefaultArgs", {})
 _EmployeesCreateArgs = TypedDict("_EmployeesCreateArgs", {"employee": _NewEmployee})
 _EmployeesUpdateArgs = TypedDict("_EmployeesUpdateArgs", {"id": str, "employee": _NewEmployee})
 _EmployeesPatchArgs = TypedDict("_EmployeesPatchArgs", {"id": str, "patch": _EmployeePatch})
@@ -1032,6 +1038,8 @@ class NativeClient:
     def call(self, operation: Literal["extensions.available"], args: _ExtensionsAvailableArgs) -> bool: ...
     @overload
     def call(self, operation: Literal["employees.get"], args: _EmployeesGetArgs) -> Employee: ...
+    @overload
+    def call(self, operation: Literal["employees.get_default"], args: _EmployeesGetDefaultArgs) -> Employee: ...
     @overload
     def call(self, operation: Literal["employees.create"], args: _EmployeesCreateArgs) -> Employee: ...
     @overload
@@ -1128,6 +1136,8 @@ class NativeClient:
     def call_async(self, operation: Literal["extensions.available"], args: _ExtensionsAvailableArgs) -> Awaitable[bool]: ...
     @overload
     def call_async(self, operation: Literal["employees.get"], args: _EmployeesGetArgs) -> Awaitable[Employee]: ...
+    @overload
+    def call_async(self, operation: Literal["employees.get_default"], args: _EmployeesGetDefaultArgs) -> Awaitable[Employee]: ...
     @overload
     def call_async(self, operation: Literal["employees.create"], args: _EmployeesCreateArgs) -> Awaitable[Employee]: ...
     @overload

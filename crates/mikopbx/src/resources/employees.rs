@@ -1,11 +1,13 @@
 //! `employees`: users and their SIP extensions (the write path for both).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use mikopbx_macros::Describe;
 use serde::{Deserialize, Serialize};
 
 use crate::api::{api, body_json, paged, python_records};
+use crate::auth::Secret;
 use crate::envelope::{lenient, typed_raw};
 use crate::error::Error;
 use crate::permissions::Resource;
@@ -20,6 +22,13 @@ api! {
     /// One employee by id.
     EMPLOYEES_GET = get(id id: &str) -> one Employee
         = Get "/{id}" Object, "employees.get", idempotent, "One employee";
+    /// A new employee's defaults, not saved (`Lib/Employees/GetDefaultAction.php`,
+    /// `DataStructure::createForNewEmployee()`): the next free internal number (empty when every
+    /// number of the PBX's extension length is taken) and a freshly generated 20-character SIP
+    /// secret (`sip_secret`), with the default transport and recording. Fill in the name and
+    /// pass them to `create`.
+    EMPLOYEES_GET_DEFAULT = get_default() -> one Employee
+        = Get ":getDefault" Object, "employees.getDefault", idempotent, "Defaults for a new employee";
     /// Creates an employee and their extension `number` (201). Checked before sending where the
     /// PBX would silently mangle the input. Not retried after an ambiguous failure: it would
     /// create twice.
@@ -39,14 +48,58 @@ api! {
         = Delete "/{id}" Empty, "employees.delete", idempotent, "Delete an employee";
 }
 
-python_records!(Employee);
+// Python: the getters by hand (no `get_all`: pyo3 cannot hand out the `Arc<Secret>`, so
+// `sip_secret` is read as its text, while `repr`, which is `Debug`, shows it redacted).
+python_records!(Employee {
+    #[getter]
+    fn id(&self) -> String {
+        self.id.clone()
+    }
+    #[getter]
+    fn number(&self) -> String {
+        self.number.clone()
+    }
+    #[getter]
+    fn user_username(&self) -> String {
+        self.user_username.clone()
+    }
+    #[getter]
+    fn user_email(&self) -> Option<String> {
+        self.user_email.clone()
+    }
+    #[getter]
+    fn mobile_number(&self) -> Option<String> {
+        self.mobile_number.clone()
+    }
+    #[getter]
+    fn mobile_dialstring(&self) -> Option<String> {
+        self.mobile_dialstring.clone()
+    }
+    #[getter]
+    fn sip_transport(&self) -> Option<String> {
+        self.sip_transport.clone()
+    }
+    #[getter]
+    fn sip_enable_recording(&self) -> bool {
+        self.sip_enable_recording
+    }
+    #[getter]
+    fn extra(&self) -> HashMap<String, String> {
+        self.extra.clone()
+    }
+    /// The SIP password (records and defaults; empty in list rows). `repr` never shows it.
+    #[getter]
+    fn sip_secret(&self) -> String {
+        self.sip_secret.expose_secret().to_owned()
+    }
+});
 
 /// One employee. List rows carry less than a record: no SIP fields, and the mobile as `mobile`
 /// (the dial string if set, else the number), which lands in `mobile_number` here.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Describe)]
 #[serde(from = "EmployeeWire")]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(feature = "python", pyo3::pyclass(get_all, frozen, eq, module = "mikopbx._native"))]
+#[cfg_attr(feature = "python", pyo3::pyclass(frozen, eq, module = "mikopbx._native"))]
 pub struct Employee {
     /// The user id (a string on the wire).
     pub id: String,
@@ -65,6 +118,10 @@ pub struct Employee {
     /// Whether calls are recorded.
     #[serde(rename = "sip_enableRecording")]
     pub sip_enable_recording: bool,
+    /// The SIP password, as the PBX sends it with a record (in clear; empty in list rows).
+    /// Never printed, and not serialized either, so it never reaches a JSON dump of a result.
+    #[serde(skip_serializing)]
+    pub sip_secret: Arc<Secret>,
     /// Fields this SDK does not model (a newer PBX may add some), as JSON text by name.
     #[serde(skip_serializing)]
     pub extra: HashMap<String, String>,
@@ -96,6 +153,8 @@ struct EmployeeWire {
         deserialize_with = "lenient::boolean"
     )]
     sip_enable_recording: bool,
+    #[serde(default)]
+    sip_secret: Secret,
     #[serde(flatten, deserialize_with = "lenient::extra")]
     extra: HashMap<String, String>,
 }
@@ -111,6 +170,7 @@ impl From<EmployeeWire> for Employee {
             mobile_dialstring: w.mobile_dialstring,
             sip_transport: w.sip_transport,
             sip_enable_recording: w.sip_enable_recording,
+            sip_secret: Arc::new(w.sip_secret),
             extra: w.extra,
         }
     }
