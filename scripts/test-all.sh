@@ -21,6 +21,8 @@ run() {
 
 run rust-fmt    cargo fmt --all --check
 run rust-clippy cargo clippy --workspace --all-targets --locked -- -D warnings
+# The published crates' API docs (what docs.rs builds): a broken link or a bad doc comment fails.
+run rust-doc    env RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps -p mikopbx -p mikopbx-sim
 # The pyo3 crate is tested from Python (it is a Python extension, not a Rust test target); the
 # core's log queue, which only bindings turn on, is tested here.
 run rust-tests  cargo test --workspace --locked --exclude mikopbx-python --features mikopbx/log-queue

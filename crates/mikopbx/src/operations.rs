@@ -1,6 +1,7 @@
 //! The operations table: one entry per API operation.
 //!
-//! The entries are written once, in each resource module's `api!` block (see [`crate::api`]);
+//! The entries are written once, in each resource module's `api!` block (grammar in
+//! `crates/mikopbx/src/api.rs`);
 //! this module gathers them into [`OPERATIONS`] (resources in the order of
 //! `resources::RESOURCES`). Everything else is derived from an entry: the URL of each request,
 //! the local permission pre-check, [`Permissions::minimal_for`](crate::Permissions::minimal_for),

@@ -12,7 +12,7 @@
 //!   free application number (2200100…) and `isNew: "1"`.
 //! * `GET call-queues/{id}:copy` (`AbstractCopyRecordAction`): nothing is saved; the copy has a
 //!   new uniqid, the next free application number, `copy of <name>` and the members with
-//!   `id: ""`. A missing id is 422 'Call queue not found: <id>'.
+//!   `id: ""`. A missing id is 422 `Call queue not found: <id>`.
 //! * `DELETE call-queues/{id}` (`AbstractDeleteAction`): members, then the QUEUE extension
 //!   (`Extensions::delete()` refuses with 409 and an HTML list when the number is a routing
 //!   target elsewhere), then the queue; the number also leaves every other queue's members.

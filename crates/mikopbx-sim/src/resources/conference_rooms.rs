@@ -14,7 +14,7 @@
 //! * `DELETE conference-rooms/{id}` (`AbstractDeleteAction::executeStandardDelete`): the
 //!   CONFERENCE extension first (`Extensions::delete()` refuses with 409 and an HTML list when
 //!   the number is a routing target elsewhere), then the room; `data = {deleted_extension:
-//!   true}`. A missing id is 404 'Conference room not found (ID: <id>)'.
+//!   true}`. A missing id is 404 `Conference room not found (ID: <id>)`.
 //! * POST / PUT / PATCH: `SaveRecordAction::main()`, see [`save`].
 //!
 //! The model (src/Common/Models/ConferenceRooms.php) has no `description` property, so the

@@ -10,7 +10,7 @@
 //! clear**, `read` / `write` (comma lists, read-only), `networkfilterid` (`none` for NULL),
 //! `networkfilter_represent`, `eventfilter`, `permissions` (26 booleans) and `isSystem`.
 //!
-//! The secret is a [`Secret`]: it never shows in `Debug`, Python `repr`, Kotlin `toString` or
+//! The secret is a [`Secret`](crate::Secret): it never shows in `Debug`, Python `repr`, Kotlin `toString` or
 //! Swift `description`. The system managers `mikopbxuser`, `phpagi` and `admin` cannot be read,
 //! changed or deleted over REST: the server answers 403 (`DataStructure.php:40`,
 //! `GetRecordAction.php`, `SaveRecordAction.php:113-118`, `DeleteRecordAction.php`).

@@ -1,5 +1,5 @@
-//! One module per resource API, each with one `api!` block (see [`crate::api`]) that defines its
-//! handle (`client.extensions()`, …), its operations and their methods, beside its models.
+//! One module per resource API, each with one `api!` block (grammar in
+//! `crates/mikopbx/src/api.rs`) that defines its handle (`client.extensions()`, …), its operations and their methods, beside its models.
 //!
 //! A resource is registered once, in the `resources!` list below: that line declares the module
 //! and adds its operations to the table, to the Python dispatch and to

@@ -25,7 +25,7 @@
 //!    with `isset()` semantics except the two sound ids (always written, so a PUT without them
 //!    clears them), members are replaced when given.
 //!
-//! `UpdateRecordAction` answers a missing id with 422 'Call queue not found: <id>' (no
+//! `UpdateRecordAction` answers a missing id with 422 `Call queue not found: <id>` (no
 //! httpCode); `PatchRecordAction` with 404; PATCH merges the current record
 //! (`createFromModel()`) under the request first.
 
