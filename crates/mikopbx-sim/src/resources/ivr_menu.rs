@@ -19,12 +19,12 @@
 //!   Menu'; no schema formatting.
 //! * `GET ivr-menu/{id}:copy` (`AbstractCopyRecordAction::executeStandardCopy`): nothing is
 //!   saved; a new uniqid, the next free number, `copy of <name>`, the actions with `id: ""`. A
-//!   missing id is 422 'IVR menu not found: <id>'.
+//!   missing id is 422 `IVR menu not found: <id>`.
 //! * `DELETE ivr-menu/{id}` (`AbstractDeleteAction::executeStandardDelete` with the actions
 //!   removed first): the menu's extension (`Extensions::delete()` refuses with 409 and an HTML
 //!   list when the number is a routing target elsewhere), then the menu; `data =
 //!   {deleted_count, deleted_type: "IVR menu action", deleted_extension: true}`. A missing id is
-//!   404 with the untranslated key: 'api_IvrMenuNotFound (ID: <id>)'.
+//!   404 with the untranslated key: `api_IvrMenuNotFound (ID: <id>)`.
 //! * POST / PUT: `SaveRecordAction`; PATCH: the separate `PatchAction`. See [`save`].
 //!
 //! Types follow `formatBySchema()`: `timeout` and `number_of_repeat` integers (the raw value

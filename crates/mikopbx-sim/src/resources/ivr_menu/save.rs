@@ -35,7 +35,7 @@
 //! uniqueness check, `null` allowed), leaves the `m_Extensions` row alone (a new `extension` or
 //! `name` is not carried to it), replaces the actions with the ones sent (also unsanitised:
 //! empty, `0`, duplicate digits all saved) when `actions` is an array, and answers `{id}` only,
-//! 200. A missing id is 404 'IVR menu not found: <id>'.
+//! 200. A missing id is 404 `IVR menu not found: <id>`.
 //!
 //! A body that is not valid JSON is read as no data (`Request::getData()`), so it fails the
 //! required checks rather than being refused as such.
