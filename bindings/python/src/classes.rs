@@ -21,6 +21,8 @@ pub fn add_records(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<mikopbx::Employee>()?;
     m.add_class::<mikopbx::Extension>()?;
     m.add_class::<mikopbx::ExtensionOption>()?;
+    m.add_class::<mikopbx::IvrMenu>()?;
+    m.add_class::<mikopbx::IvrMenuAction>()?;
     m.add_class::<mikopbx::NetworkFilterOption>()?;
     m.add_class::<mikopbx::NetworkFilterRecord>()?;
     m.add_class::<mikopbx::PbxDateTime>()?;

@@ -21,7 +21,7 @@
 //! * **Backend**: 3 workers; a request finding more than 50 already waiting gets 503; a 30 s
 //!   answer timeout (400); the envelope byte shapes of PHP's `json_encode()` (`messages: []`,
 //!   `\/` in strings, the 404 with `success`, `meta` with timestamp and hash, `E-Tag`).
-//! * **Data**: 50 employees on SIP extensions 201–250 with mobile numbers, queues, an IVR, a
+//! * **Data**: 50 employees on SIP extensions 201–250 with mobile numbers, queues, IVR menus, a
 //!   conference room, SIP trunks, 100 000 generated call records over the last year (calls
 //!   today included; queue calls have two legs under one `linkedid`), live calls that change
 //!   over time, API keys, network filters 1 (127.0.0.2/32), 2 (LAN) and 3 (127.0.0.1/32). List
@@ -93,6 +93,9 @@
 //! * Employee-number uniqueness also counts queue / IVR / conference numbers (the real query's
 //!   `userid != :userid:` never matches their NULL userid; the database then refuses the save).
 //! * Delete conflicts list approximate record names (no web-interface links).
+//! * An IVR menu whose `extension` a PATCH set to another record's number (PatchAction writes it
+//!   unchecked): a later PUT or DELETE of the menu would renumber or delete that record's
+//!   extension on a PBX; the simulator leaves the other record alone.
 //! * `SIGTERM` / `SIGINT` end the program within about 2 s, open connections or not.
 
 // `mikopbx_sim::…` paths inside the crate too, so `test_support` reads the same in the crate's

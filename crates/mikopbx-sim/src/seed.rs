@@ -1,13 +1,16 @@
 //! Seed data: a small office PBX with 50 employees on SIP extensions 201..=250 with mobile
-//! numbers, two call queues (one with an id ending in a hex letter, for the A–F quirk), an IVR
-//! menu, a conference room, two SIP trunks, a module and the general settings.
+//! numbers, two call queues and two IVR menus (one of each with an id ending in a hex letter, for
+//! the A–F quirk), a conference room, two SIP trunks, a module and the general settings.
 //!
 //! Everything is deterministic so tests in every language can rely on it:
 //! extension `201` exists (type SIP), `299` is free, ids are numeric strings.
 
 use serde_json::{Value, json};
 
-use crate::state::{AsteriskManager, CallQueue, ConferenceRoom, Employee, QueueMember, Store};
+use crate::state::{
+    AsteriskManager, CallQueue, ConferenceRoom, Employee, IvrMenu, IvrMenuAction, IvrNumber,
+    QueueMember, Store,
+};
 
 /// Realistic full names of the 50 seeded employees (extension 201 + index).
 const NAMES: &[&str] = &[
@@ -105,13 +108,7 @@ pub(crate) fn seed(store: &mut Store) {
         );
     }
     seed_queues(store);
-    store.records.insert(
-        "ivr-menu".into(),
-        vec![json!({"id": "IVR-5E0F1A22", "uniqid": "IVR-5E0F1A22", "name": "Main menu", "extension": "2000",
-                    "timeout": 7, "number_of_repeat": 3, "audio_message_id": "1", "timeout_extension": "201",
-                    "allow_enter_any_internal_extension": true,
-                    "actions": [{"digits": "1", "extension": "2001"}, {"digits": "2", "extension": "2002"}]})],
-    );
+    seed_ivr_menus(store);
     store.conference_rooms = vec![ConferenceRoom {
         id: 1,
         uniqid: "CONFERENCE-7C3D9E10".into(),
@@ -224,6 +221,62 @@ fn seed_queues(store: &mut Store) {
     store.call_queues = vec![sales, support];
     store.next_queue_id = 3;
     store.next_queue_member_id = member_id + 1;
+}
+
+/// Two IVR menus as SaveRecordAction saves them (every column set, the `IVR MENU` extension
+/// row with the name as caller id). The main menu sends 1 and 2 to the queues and times out to
+/// an employee; the support line (id ending in a hex letter) sends `*` back to the main menu.
+fn seed_ivr_menus(store: &mut Store) {
+    let some = |v: &str| Some(v.to_string());
+    let mut action_id = 0;
+    let mut actions = |list: &[(&str, &str)]| {
+        list.iter()
+            .map(|(digits, ext)| {
+                action_id += 1;
+                IvrMenuAction {
+                    id: action_id,
+                    digits: some(digits),
+                    extension: some(ext),
+                }
+            })
+            .collect::<Vec<_>>()
+    };
+    let main = IvrMenu {
+        id: 1,
+        uniqid: "IVR-5E0F1A22".into(),
+        extension: some("2000"),
+        audio_message_id: some("1"),
+        name: some("Main menu"),
+        timeout: some("7"),
+        timeout_extension: some("201"),
+        allow_enter_any_internal_extension: some("1"),
+        number_of_repeat: some("3"),
+        description: some("Greeting, then sales or support"),
+        actions: actions(&[("1", "2001"), ("2", "2002")]),
+    };
+    let support = IvrMenu {
+        id: 2,
+        uniqid: "IVR-3C9D2B7E".into(),
+        extension: some("2010"),
+        audio_message_id: some(""),
+        name: some("Support line"),
+        timeout: some("10"),
+        timeout_extension: some("2002"),
+        allow_enter_any_internal_extension: some("0"),
+        number_of_repeat: some("2"),
+        description: some("Technical support hotline"),
+        actions: actions(&[("1", "2002"), ("2", "210"), ("*", "2000")]),
+    };
+    store.ivr_numbers = [&main, &support]
+        .iter()
+        .map(|m| IvrNumber {
+            number: m.extension.clone().unwrap_or_default(),
+            callerid: m.name.clone().unwrap_or_default(),
+        })
+        .collect();
+    store.ivr_menus = vec![main, support];
+    store.next_ivr_id = 3;
+    store.next_ivr_action_id = action_id + 1;
 }
 
 /// A few well-known `PbxSettings` keys with their defaults (`PbxSettingsDefaultValuesTrait.php`).

@@ -94,6 +94,47 @@ pub(crate) struct ConferenceRoom {
     pub(crate) pin_code: Option<String>,
 }
 
+/// One `m_IvrMenu` row (src/Common/Models/IvrMenu.php) with its `m_IvrMenuActions`.
+///
+/// Every column is a nullable string as in the model (`?string`; defaults `''`, `timeout` `'7'`,
+/// `allow_enter_any_internal_extension` `'0'`, `number_of_repeat` `'3'`): `None` is SQL NULL,
+/// which reads back differently from `''` (`name` / `description` NULL are absent from a
+/// record). The menu's number in `m_Extensions` is a separate row ([`IvrNumber`]), joined by
+/// number as the database does: `PatchAction` changes `extension` here without touching it.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+pub(crate) struct IvrMenu {
+    /// The integer primary key (never on the wire; `id` there is the uniqid).
+    pub(crate) id: u64,
+    pub(crate) uniqid: String,
+    pub(crate) extension: Option<String>,
+    pub(crate) audio_message_id: Option<String>,
+    pub(crate) name: Option<String>,
+    pub(crate) timeout: Option<String>,
+    pub(crate) timeout_extension: Option<String>,
+    pub(crate) allow_enter_any_internal_extension: Option<String>,
+    pub(crate) number_of_repeat: Option<String>,
+    pub(crate) description: Option<String>,
+    /// `m_IvrMenuActions` rows of this menu (`ivr_menu_id` = the uniqid), in id order.
+    pub(crate) actions: Vec<IvrMenuAction>,
+}
+
+/// One `m_IvrMenuActions` row (src/Common/Models/IvrMenuActions.php).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub(crate) struct IvrMenuAction {
+    pub(crate) id: u64,
+    pub(crate) digits: Option<String>,
+    pub(crate) extension: Option<String>,
+}
+
+/// One `m_Extensions` row of type `IVR MENU` (`Extensions::TYPE_IVR_MENU`), as
+/// `AbstractSaveRecordAction::createOrUpdateExtension()` writes it: the number and, as caller
+/// id, the menu's name at the time.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub(crate) struct IvrNumber {
+    pub(crate) number: String,
+    pub(crate) callerid: String,
+}
+
 /// One `m_CallQueueMembers` row.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub(crate) struct QueueMember {
@@ -192,13 +233,24 @@ pub(crate) struct Store {
     /// The next `m_ConferenceRooms.id` (AUTOINCREMENT: never reused).
     #[serde(default)]
     pub(crate) next_conference_id: u64,
+    /// `m_IvrMenu` with their actions, in id order.
+    #[serde(default)]
+    pub(crate) ivr_menus: Vec<IvrMenu>,
+    /// The `m_Extensions` rows of type `IVR MENU`.
+    #[serde(default)]
+    pub(crate) ivr_numbers: Vec<IvrNumber>,
+    /// The next `m_IvrMenu.id` / `m_IvrMenuActions.id` (AUTOINCREMENT: never reused).
+    #[serde(default)]
+    pub(crate) next_ivr_id: u64,
+    #[serde(default)]
+    pub(crate) next_ivr_action_id: u64,
     /// `m_AsteriskManagerUsers`, in id order.
     #[serde(default)]
     pub(crate) asterisk_managers: Vec<AsteriskManager>,
     /// The next `m_AsteriskManagerUsers.id` (AUTOINCREMENT: never reused).
     #[serde(default)]
     pub(crate) next_manager_id: u64,
-    /// Records of the other resources (ivr-menu, conference-rooms, …), by resource name.
+    /// Records of the other resources (sip-providers, modules, …), by resource name.
     pub(crate) records: BTreeMap<String, Vec<Value>>,
     pub(crate) general_settings: Value,
     pub(crate) refresh_tokens: HashMap<String, RefreshToken>,
@@ -234,6 +286,8 @@ impl Store {
             next_queue_member_id: 1,
             next_manager_id: 1,
             next_conference_id: 1,
+            next_ivr_id: 1,
+            next_ivr_action_id: 1,
             cdr_anchor: chrono::Utc::now().timestamp(),
             ..Store::default()
         };
@@ -248,6 +302,7 @@ impl Store {
                 Ok(mut s) => {
                     crate::resources::call_queues::migrate_legacy(&mut s);
                     crate::resources::conference_rooms::migrate_legacy(&mut s);
+                    crate::resources::ivr_menu::migrate_legacy(&mut s);
                     s
                 }
                 Err(e) => {

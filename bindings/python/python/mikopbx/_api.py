@@ -24,6 +24,8 @@ from ._native import (
     Employee,
     Extension,
     ExtensionOption,
+    IvrMenu,
+    IvrMenuAction,
     NativeClient,
     NetworkFilterOption,
     NetworkFilterRecord,
@@ -56,6 +58,9 @@ __all__ = [
     "Employee",
     "Extension",
     "ExtensionOption",
+    "IvrMenu",
+    "IvrMenuAction",
+    "IvrMenuActionInput",
     "NetworkFilter",
     "NetworkFilterOption",
     "NetworkFilterRecord",
@@ -145,6 +150,20 @@ class CallQueueMemberInput(_CallQueueMemberInputRequired, total=False):
     """
 
     priority: Optional[int]
+
+
+class IvrMenuActionInput(TypedDict):
+    """One choice to put in a menu.
+
+    Keys:
+        digits: The digits, ``0-9``, ``*`` and ``#``, at most 10 (``create`` / ``update`` drop other characters,
+    and drop a choice whose digits are just ``0``).
+        extension: Where the call goes: an extension number, or ``hangup``, ``busy``, ``voicemail``,
+    ``did2user``.
+    """
+
+    digits: str
+    extension: str
 
 
 # ---- asyncio -----------------------------------------------------------------------------
@@ -1489,6 +1508,234 @@ class AsyncConferenceRoomsApi:
         await self._native.call_async("conference_rooms.delete", {"id": id})
 
 
+class AsyncIvrMenuApi:
+    """``client.ivr_menu`` of ``AsyncClient``: the ``ivr-menu`` operations.
+
+    - ``list``: List IVR menus
+    - ``get``: One IVR menu
+    - ``get_default``: Defaults for a new IVR menu
+    - ``copy``: A copy of an IVR menu, to create
+    - ``create``: Create an IVR menu
+    - ``update``: Update an IVR menu
+    - ``patch``: Change some fields of an IVR menu
+    - ``delete``: Delete an IVR menu
+    """
+
+    __slots__ = ("_native",)
+
+    def __init__(self, native: NativeClient) -> None:
+        self._native = native
+
+    def list(
+        self,
+        *,
+        search: Optional[str] = None,
+        order_by: Optional[str] = None,
+        order_direction: Optional[str] = None,
+        page_size: Optional[int] = None,
+        max_items: Optional[int] = None,
+    ) -> AsyncPager[IvrMenu]:
+        """Menus matching the filters (text in the name or description), fetched lazily page by
+        page.
+
+        Args:
+            search: Text in the name or description (the number is not searched).
+            order_by: Sort field: ``name`` (default), ``extension`` or ``id`` (creation order).
+            order_direction: ``ASC`` / ``DESC``.
+            page_size: Items per request (default 100, server cap 1000).
+            max_items: Stop after this many items.
+        """
+        return self._native.pager_async(
+            "ivr_menu.list",
+            {
+                "query": {
+                    "search": search,
+                    "order_by": order_by,
+                    "order_direction": order_direction,
+                    "page_size": page_size,
+                    "max_items": max_items,
+                },
+            },
+        )
+
+    async def get(self, id: str) -> IvrMenu:
+        """One menu by id (``IVR-…``), with its actions. A missing menu is ``NotFound`` with status 422
+        (the server sets no 404 here). A restricted key is refused on ids ending in A–F (the
+        server's id check); the error says so.
+        """
+        return await self._native.call_async("ivr_menu.get", {"id": id})
+
+    async def get_default(self) -> IvrMenu:
+        """A new menu's defaults (a free extension number, timeout 7 s, 3 repeats), not saved. Its
+        ``id`` is freshly generated and not reserved: ``create`` makes its own.
+        """
+        return await self._native.call_async("ivr_menu.get_default", {})
+
+    async def copy(self, id: str) -> IvrMenu:
+        """A prefilled copy of a menu (new id and extension, ``copy of <name>``, the same settings
+        and actions), not saved: pass its values to ``create``. A GET, so read permission is
+        enough.
+        """
+        return await self._native.call_async("ivr_menu.copy", {"id": id})
+
+    async def create(
+        self,
+        *,
+        name: Optional[str] = None,
+        extension: Optional[str] = None,
+        description: Optional[str] = None,
+        timeout: Optional[int] = None,
+        number_of_repeat: Optional[int] = None,
+        allow_enter_any_internal_extension: Optional[bool] = None,
+        timeout_extension: Optional[str] = None,
+        audio_message_id: Optional[str] = None,
+        actions: Sequence[IvrMenuActionInput],
+    ) -> IvrMenu:
+        """Creates a menu and its extension (``name`` and ``extension`` are required; timeout 7 s and
+        3 repeats unless given). Not retried after an ambiguous failure: it would create twice.
+
+        Args:
+            name: Name (the server cuts it to 255 characters).
+            extension: Extension number, 2–8 digits, not used by anything else (``update`` keeps the current
+                one when left out).
+            description: Description (the server cuts it to 500 characters).
+            timeout: Seconds the menu waits for a choice (1–60; 7 for a new menu).
+            number_of_repeat: Times the greeting is played before ``timeout_extension`` (0–10; 3 for a new menu).
+            allow_enter_any_internal_extension: Let callers dial any internal extension (false for a new menu).
+            timeout_extension: Where callers go when they choose nothing: an extension, or ``hangup``, ``busy``,
+                ``voicemail``, ``did2user`` (``""`` clears it). The server keeps only the digits of anything
+                else.
+            audio_message_id: The greeting's sound file id (``""`` clears it).
+            actions: Every choice of the menu: they replace the stored ones, so an empty list removes them
+                all (the server does the same when none are sent). The server drops choices whose
+                digits or destination are empty once sanitised, and the digit ``0`` (PHP's ``empty("0")``).
+        """
+        return await self._native.call_async(
+            "ivr_menu.create",
+            {
+                "menu": {
+                    "name": name,
+                    "extension": extension,
+                    "description": description,
+                    "timeout": timeout,
+                    "number_of_repeat": number_of_repeat,
+                    "allow_enter_any_internal_extension": allow_enter_any_internal_extension,
+                    "timeout_extension": timeout_extension,
+                    "audio_message_id": audio_message_id,
+                    "actions": actions,
+                },
+            },
+        )
+
+    async def update(
+        self,
+        id: str,
+        *,
+        name: Optional[str] = None,
+        extension: Optional[str] = None,
+        description: Optional[str] = None,
+        timeout: Optional[int] = None,
+        number_of_repeat: Optional[int] = None,
+        allow_enter_any_internal_extension: Optional[bool] = None,
+        timeout_extension: Optional[str] = None,
+        audio_message_id: Optional[str] = None,
+        actions: Sequence[IvrMenuActionInput],
+    ) -> IvrMenu:
+        """Changes a menu (PUT). ``name`` is required; other settings left out keep their values,
+        a new ``extension`` moves the menu's number (what routes to it follows), and the menu's
+        actions become exactly ``actions``: an empty list removes them all.
+
+        Args:
+            name: Name (the server cuts it to 255 characters).
+            extension: Extension number, 2–8 digits, not used by anything else (``update`` keeps the current
+                one when left out).
+            description: Description (the server cuts it to 500 characters).
+            timeout: Seconds the menu waits for a choice (1–60; 7 for a new menu).
+            number_of_repeat: Times the greeting is played before ``timeout_extension`` (0–10; 3 for a new menu).
+            allow_enter_any_internal_extension: Let callers dial any internal extension (false for a new menu).
+            timeout_extension: Where callers go when they choose nothing: an extension, or ``hangup``, ``busy``,
+                ``voicemail``, ``did2user`` (``""`` clears it). The server keeps only the digits of anything
+                else.
+            audio_message_id: The greeting's sound file id (``""`` clears it).
+            actions: Every choice of the menu: they replace the stored ones, so an empty list removes them
+                all (the server does the same when none are sent). The server drops choices whose
+                digits or destination are empty once sanitised, and the digit ``0`` (PHP's ``empty("0")``).
+        """
+        return await self._native.call_async(
+            "ivr_menu.update",
+            {
+                "id": id,
+                "menu": {
+                    "name": name,
+                    "extension": extension,
+                    "description": description,
+                    "timeout": timeout,
+                    "number_of_repeat": number_of_repeat,
+                    "allow_enter_any_internal_extension": allow_enter_any_internal_extension,
+                    "timeout_extension": timeout_extension,
+                    "audio_message_id": audio_message_id,
+                    "actions": actions,
+                },
+            },
+        )
+
+    async def patch(
+        self,
+        id: str,
+        *,
+        name: Optional[str] = None,
+        description: Optional[str] = None,
+        timeout: Optional[int] = None,
+        number_of_repeat: Optional[int] = None,
+        allow_enter_any_internal_extension: Optional[bool] = None,
+        timeout_extension: Optional[str] = None,
+        audio_message_id: Optional[str] = None,
+        actions: Optional[Sequence[IvrMenuActionInput]] = None,
+    ) -> None:
+        """Changes only the fields given (PATCH). The server writes them as given, without the
+        checks of ``create`` / ``update`` (no range check, no sanitising; ``actions``, when given,
+        replace the menu's actions as sent), and answers only the id: ``get`` the menu to see it.
+        The number cannot be changed here (the server would not move its extension); use
+        ``update``. Not retried: a partial update is not guaranteed idempotent.
+
+        Args:
+            name: Name (the number's caller id in the extensions directory keeps the old one until the
+                next ``update``).
+            description: Description.
+            timeout: Seconds the menu waits for a choice (1–60).
+            number_of_repeat: Times the greeting is played (0–10).
+            allow_enter_any_internal_extension: Let callers dial any internal extension.
+            timeout_extension: Where callers go when they choose nothing (saved as given).
+            audio_message_id: The greeting's sound file id.
+            actions: When given, the menu's choices become exactly these, saved as sent (not sanitised:
+                empty and duplicate digits are kept).
+        """
+        await self._native.call_async(
+            "ivr_menu.patch",
+            {
+                "id": id,
+                "patch": {
+                    "name": name,
+                    "description": description,
+                    "timeout": timeout,
+                    "number_of_repeat": number_of_repeat,
+                    "allow_enter_any_internal_extension": allow_enter_any_internal_extension,
+                    "timeout_extension": timeout_extension,
+                    "audio_message_id": audio_message_id,
+                    "actions": actions,
+                },
+            },
+        )
+
+    async def delete(self, id: str) -> None:
+        """Deletes a menu, its actions and its extension. Refused with a conflict (409, the
+        referrers listed in HTML) while the number is a routing target elsewhere: a queue's
+        redirect, an incoming route, an off-work-time rule, an employee's forwarding, another
+        menu's timeout or action (``Extensions::delete()``, its ``ACTION_RESTRICT`` relations).
+        """
+        await self._native.call_async("ivr_menu.delete", {"id": id})
+
+
 class AsyncResources:
     """The resource handles of ``AsyncClient``."""
 
@@ -1503,6 +1750,7 @@ class AsyncResources:
     network_filters: AsyncNetworkFiltersApi
     asterisk_managers: AsyncAsteriskManagersApi
     conference_rooms: AsyncConferenceRoomsApi
+    ivr_menu: AsyncIvrMenuApi
 
     def _attach(self, native: NativeClient) -> None:
         self.system = AsyncSystemApi(native)
@@ -1516,6 +1764,7 @@ class AsyncResources:
         self.network_filters = AsyncNetworkFiltersApi(native)
         self.asterisk_managers = AsyncAsteriskManagersApi(native)
         self.conference_rooms = AsyncConferenceRoomsApi(native)
+        self.ivr_menu = AsyncIvrMenuApi(native)
 
 
 # ---- blocking (the asyncio section, unasynced) ---------------------------------------------
@@ -2860,6 +3109,234 @@ class ConferenceRoomsApi:
         self._native.call("conference_rooms.delete", {"id": id})
 
 
+class IvrMenuApi:
+    """``client.ivr_menu`` of ``Client``: the ``ivr-menu`` operations.
+
+    - ``list``: List IVR menus
+    - ``get``: One IVR menu
+    - ``get_default``: Defaults for a new IVR menu
+    - ``copy``: A copy of an IVR menu, to create
+    - ``create``: Create an IVR menu
+    - ``update``: Update an IVR menu
+    - ``patch``: Change some fields of an IVR menu
+    - ``delete``: Delete an IVR menu
+    """
+
+    __slots__ = ("_native",)
+
+    def __init__(self, native: NativeClient) -> None:
+        self._native = native
+
+    def list(
+        self,
+        *,
+        search: Optional[str] = None,
+        order_by: Optional[str] = None,
+        order_direction: Optional[str] = None,
+        page_size: Optional[int] = None,
+        max_items: Optional[int] = None,
+    ) -> Pager[IvrMenu]:
+        """Menus matching the filters (text in the name or description), fetched lazily page by
+        page.
+
+        Args:
+            search: Text in the name or description (the number is not searched).
+            order_by: Sort field: ``name`` (default), ``extension`` or ``id`` (creation order).
+            order_direction: ``ASC`` / ``DESC``.
+            page_size: Items per request (default 100, server cap 1000).
+            max_items: Stop after this many items.
+        """
+        return self._native.pager(
+            "ivr_menu.list",
+            {
+                "query": {
+                    "search": search,
+                    "order_by": order_by,
+                    "order_direction": order_direction,
+                    "page_size": page_size,
+                    "max_items": max_items,
+                },
+            },
+        )
+
+    def get(self, id: str) -> IvrMenu:
+        """One menu by id (``IVR-…``), with its actions. A missing menu is ``NotFound`` with status 422
+        (the server sets no 404 here). A restricted key is refused on ids ending in A–F (the
+        server's id check); the error says so.
+        """
+        return self._native.call("ivr_menu.get", {"id": id})
+
+    def get_default(self) -> IvrMenu:
+        """A new menu's defaults (a free extension number, timeout 7 s, 3 repeats), not saved. Its
+        ``id`` is freshly generated and not reserved: ``create`` makes its own.
+        """
+        return self._native.call("ivr_menu.get_default", {})
+
+    def copy(self, id: str) -> IvrMenu:
+        """A prefilled copy of a menu (new id and extension, ``copy of <name>``, the same settings
+        and actions), not saved: pass its values to ``create``. A GET, so read permission is
+        enough.
+        """
+        return self._native.call("ivr_menu.copy", {"id": id})
+
+    def create(
+        self,
+        *,
+        name: Optional[str] = None,
+        extension: Optional[str] = None,
+        description: Optional[str] = None,
+        timeout: Optional[int] = None,
+        number_of_repeat: Optional[int] = None,
+        allow_enter_any_internal_extension: Optional[bool] = None,
+        timeout_extension: Optional[str] = None,
+        audio_message_id: Optional[str] = None,
+        actions: Sequence[IvrMenuActionInput],
+    ) -> IvrMenu:
+        """Creates a menu and its extension (``name`` and ``extension`` are required; timeout 7 s and
+        3 repeats unless given). Not retried after an ambiguous failure: it would create twice.
+
+        Args:
+            name: Name (the server cuts it to 255 characters).
+            extension: Extension number, 2–8 digits, not used by anything else (``update`` keeps the current
+                one when left out).
+            description: Description (the server cuts it to 500 characters).
+            timeout: Seconds the menu waits for a choice (1–60; 7 for a new menu).
+            number_of_repeat: Times the greeting is played before ``timeout_extension`` (0–10; 3 for a new menu).
+            allow_enter_any_internal_extension: Let callers dial any internal extension (false for a new menu).
+            timeout_extension: Where callers go when they choose nothing: an extension, or ``hangup``, ``busy``,
+                ``voicemail``, ``did2user`` (``""`` clears it). The server keeps only the digits of anything
+                else.
+            audio_message_id: The greeting's sound file id (``""`` clears it).
+            actions: Every choice of the menu: they replace the stored ones, so an empty list removes them
+                all (the server does the same when none are sent). The server drops choices whose
+                digits or destination are empty once sanitised, and the digit ``0`` (PHP's ``empty("0")``).
+        """
+        return self._native.call(
+            "ivr_menu.create",
+            {
+                "menu": {
+                    "name": name,
+                    "extension": extension,
+                    "description": description,
+                    "timeout": timeout,
+                    "number_of_repeat": number_of_repeat,
+                    "allow_enter_any_internal_extension": allow_enter_any_internal_extension,
+                    "timeout_extension": timeout_extension,
+                    "audio_message_id": audio_message_id,
+                    "actions": actions,
+                },
+            },
+        )
+
+    def update(
+        self,
+        id: str,
+        *,
+        name: Optional[str] = None,
+        extension: Optional[str] = None,
+        description: Optional[str] = None,
+        timeout: Optional[int] = None,
+        number_of_repeat: Optional[int] = None,
+        allow_enter_any_internal_extension: Optional[bool] = None,
+        timeout_extension: Optional[str] = None,
+        audio_message_id: Optional[str] = None,
+        actions: Sequence[IvrMenuActionInput],
+    ) -> IvrMenu:
+        """Changes a menu (PUT). ``name`` is required; other settings left out keep their values,
+        a new ``extension`` moves the menu's number (what routes to it follows), and the menu's
+        actions become exactly ``actions``: an empty list removes them all.
+
+        Args:
+            name: Name (the server cuts it to 255 characters).
+            extension: Extension number, 2–8 digits, not used by anything else (``update`` keeps the current
+                one when left out).
+            description: Description (the server cuts it to 500 characters).
+            timeout: Seconds the menu waits for a choice (1–60; 7 for a new menu).
+            number_of_repeat: Times the greeting is played before ``timeout_extension`` (0–10; 3 for a new menu).
+            allow_enter_any_internal_extension: Let callers dial any internal extension (false for a new menu).
+            timeout_extension: Where callers go when they choose nothing: an extension, or ``hangup``, ``busy``,
+                ``voicemail``, ``did2user`` (``""`` clears it). The server keeps only the digits of anything
+                else.
+            audio_message_id: The greeting's sound file id (``""`` clears it).
+            actions: Every choice of the menu: they replace the stored ones, so an empty list removes them
+                all (the server does the same when none are sent). The server drops choices whose
+                digits or destination are empty once sanitised, and the digit ``0`` (PHP's ``empty("0")``).
+        """
+        return self._native.call(
+            "ivr_menu.update",
+            {
+                "id": id,
+                "menu": {
+                    "name": name,
+                    "extension": extension,
+                    "description": description,
+                    "timeout": timeout,
+                    "number_of_repeat": number_of_repeat,
+                    "allow_enter_any_internal_extension": allow_enter_any_internal_extension,
+                    "timeout_extension": timeout_extension,
+                    "audio_message_id": audio_message_id,
+                    "actions": actions,
+                },
+            },
+        )
+
+    def patch(
+        self,
+        id: str,
+        *,
+        name: Optional[str] = None,
+        description: Optional[str] = None,
+        timeout: Optional[int] = None,
+        number_of_repeat: Optional[int] = None,
+        allow_enter_any_internal_extension: Optional[bool] = None,
+        timeout_extension: Optional[str] = None,
+        audio_message_id: Optional[str] = None,
+        actions: Optional[Sequence[IvrMenuActionInput]] = None,
+    ) -> None:
+        """Changes only the fields given (PATCH). The server writes them as given, without the
+        checks of ``create`` / ``update`` (no range check, no sanitising; ``actions``, when given,
+        replace the menu's actions as sent), and answers only the id: ``get`` the menu to see it.
+        The number cannot be changed here (the server would not move its extension); use
+        ``update``. Not retried: a partial update is not guaranteed idempotent.
+
+        Args:
+            name: Name (the number's caller id in the extensions directory keeps the old one until the
+                next ``update``).
+            description: Description.
+            timeout: Seconds the menu waits for a choice (1–60).
+            number_of_repeat: Times the greeting is played (0–10).
+            allow_enter_any_internal_extension: Let callers dial any internal extension.
+            timeout_extension: Where callers go when they choose nothing (saved as given).
+            audio_message_id: The greeting's sound file id.
+            actions: When given, the menu's choices become exactly these, saved as sent (not sanitised:
+                empty and duplicate digits are kept).
+        """
+        self._native.call(
+            "ivr_menu.patch",
+            {
+                "id": id,
+                "patch": {
+                    "name": name,
+                    "description": description,
+                    "timeout": timeout,
+                    "number_of_repeat": number_of_repeat,
+                    "allow_enter_any_internal_extension": allow_enter_any_internal_extension,
+                    "timeout_extension": timeout_extension,
+                    "audio_message_id": audio_message_id,
+                    "actions": actions,
+                },
+            },
+        )
+
+    def delete(self, id: str) -> None:
+        """Deletes a menu, its actions and its extension. Refused with a conflict (409, the
+        referrers listed in HTML) while the number is a routing target elsewhere: a queue's
+        redirect, an incoming route, an off-work-time rule, an employee's forwarding, another
+        menu's timeout or action (``Extensions::delete()``, its ``ACTION_RESTRICT`` relations).
+        """
+        self._native.call("ivr_menu.delete", {"id": id})
+
+
 class Resources:
     """The resource handles of ``Client``."""
 
@@ -2874,6 +3351,7 @@ class Resources:
     network_filters: NetworkFiltersApi
     asterisk_managers: AsteriskManagersApi
     conference_rooms: ConferenceRoomsApi
+    ivr_menu: IvrMenuApi
 
     def _attach(self, native: NativeClient) -> None:
         self.system = SystemApi(native)
@@ -2887,3 +3365,4 @@ class Resources:
         self.network_filters = NetworkFiltersApi(native)
         self.asterisk_managers = AsteriskManagersApi(native)
         self.conference_rooms = ConferenceRoomsApi(native)
+        self.ivr_menu = IvrMenuApi(native)

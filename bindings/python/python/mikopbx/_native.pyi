@@ -608,10 +608,16 @@ class Extension:
         """The number (a string: numbers keep leading zeros)."""
     @property
     def type_(self) -> str:
-        """``SIP``, ``IAX``, ``QUEUE``, ``IVR``, ``CONFERENCE``, ``EXTERNAL``…"""
+        """``SIP``, ``EXTERNAL``, ``QUEUE``, ``IVR MENU``, ``CONFERENCE``, ``DIALPLAN APPLICATION``, ``SYSTEM``…
+        (``Extensions::TYPE_*``; the server's schema lists ``IVR`` for IVR menus, but it stores
+        ``IVR MENU``).
+        """
     @property
     def type(self) -> str:
-        """``SIP``, ``IAX``, ``QUEUE``, ``IVR``, ``CONFERENCE``, ``EXTERNAL``…"""
+        """``SIP``, ``EXTERNAL``, ``QUEUE``, ``IVR MENU``, ``CONFERENCE``, ``DIALPLAN APPLICATION``, ``SYSTEM``…
+        (``Extensions::TYPE_*``; the server's schema lists ``IVR`` for IVR menus, but it stores
+        ``IVR MENU``).
+        """
     @property
     def callerid(self) -> str:
         """Caller id (the person's name for SIP extensions)."""
@@ -640,6 +646,74 @@ class ExtensionOption:
     @property
     def type(self) -> str:
         """The type, when given."""
+    def __eq__(self, other: object) -> bool: ...
+
+class IvrMenu:
+    """An IVR menu. List rows have no ``allow_enter_any_internal_extension`` nor
+    ``audio_message_id`` (``None``); ``represent`` comes with list rows and ``get_default``.
+    """
+    @property
+    def id(self) -> str:
+        """The id (the menu's ``uniqid``), ``IVR-`` and upper-case hex digits."""
+    @property
+    def extension(self) -> str:
+        """The menu's extension number (what callers dial, or are routed to, to reach it)."""
+    @property
+    def name(self) -> str:
+        """Name."""
+    @property
+    def description(self) -> str:
+        """Description."""
+    @property
+    def represent(self) -> str:
+        """The server's HTML label (list rows, ``get_default``), kept as sent."""
+    @property
+    def timeout(self) -> Optional[int]:
+        """Seconds the menu waits for a choice (1–60)."""
+    @property
+    def number_of_repeat(self) -> Optional[int]:
+        """How many times the greeting is played before the caller goes to ``timeout_extension``
+        (0–10).
+        """
+    @property
+    def allow_enter_any_internal_extension(self) -> Optional[bool]:
+        """Whether callers may dial any internal extension, not only the menu's digits (records
+        only).
+        """
+    @property
+    def timeout_extension(self) -> Optional[str]:
+        """Where callers go when they choose nothing (an extension, or ``hangup``, ``busy``,
+        ``voicemail``, …).
+        """
+    @property
+    def audio_message_id(self) -> Optional[str]:
+        """The greeting's sound file id (records only)."""
+    @property
+    def actions(self) -> List[IvrMenuAction]:
+        """The choices, ordered by their digits' numeric value (``*`` and ``#`` first)."""
+    @property
+    def extra(self) -> Dict[str, str]:
+        """Fields this SDK does not model (``search_index``, the ``*_represent`` labels, ``isNew``, a
+        newer PBX's additions), as JSON text by name.
+        """
+    def __eq__(self, other: object) -> bool: ...
+
+class IvrMenuAction:
+    """One choice of a menu: the digits a caller presses and where the call goes."""
+    @property
+    def id(self) -> Optional[str]:
+        """The row's id (records only; ``None`` in a ``copy``)."""
+    @property
+    def digits(self) -> str:
+        """The digits (``0-9``, ``*``, ``#``)."""
+    @property
+    def extension(self) -> str:
+        """Where the call goes (records only; list rows carry only its label)."""
+    @property
+    def represent(self) -> str:
+        """The server's HTML label of the destination, kept as sent (``represent`` in list rows,
+        ``extension_represent`` in records; ``ERROR`` or ``""`` when the number is no extension).
+        """
     def __eq__(self, other: object) -> bool: ...
 
 class NetworkFilterOption:
@@ -888,6 +962,45 @@ class _ExtensionQuery(TypedDict, total=False):
     order: Optional[str]
 
 
+class _IvrMenuActionInput(TypedDict):
+    digits: str
+    extension: str
+
+
+class _IvrMenuInputRequired(TypedDict):
+    actions: Sequence[_IvrMenuActionInput]
+
+
+class _IvrMenuInput(_IvrMenuInputRequired, total=False):
+    name: Optional[str]
+    extension: Optional[str]
+    description: Optional[str]
+    timeout: Optional[int]
+    number_of_repeat: Optional[int]
+    allow_enter_any_internal_extension: Optional[bool]
+    timeout_extension: Optional[str]
+    audio_message_id: Optional[str]
+
+
+class _IvrMenuPatch(TypedDict, total=False):
+    name: Optional[str]
+    description: Optional[str]
+    timeout: Optional[int]
+    number_of_repeat: Optional[int]
+    allow_enter_any_internal_extension: Optional[bool]
+    timeout_extension: Optional[str]
+    audio_message_id: Optional[str]
+    actions: Optional[Sequence[_IvrMenuActionInput]]
+
+
+class _IvrMenuQuery(TypedDict, total=False):
+    search: Optional[str]
+    order_by: Optional[str]
+    order_direction: Optional[str]
+    page_size: Optional[int]
+    max_items: Optional[int]
+
+
 class _LanguageChange(TypedDict):
     language: str
 
@@ -994,6 +1107,14 @@ _ConferenceRoomsCreateArgs = TypedDict("_ConferenceRoomsCreateArgs", {"room": _C
 _ConferenceRoomsUpdateArgs = TypedDict("_ConferenceRoomsUpdateArgs", {"id": str, "room": _ConferenceRoomInput})
 _ConferenceRoomsPatchArgs = TypedDict("_ConferenceRoomsPatchArgs", {"id": str, "patch": _ConferenceRoomInput})
 _ConferenceRoomsDeleteArgs = TypedDict("_ConferenceRoomsDeleteArgs", {"id": str})
+_IvrMenuListArgs = TypedDict("_IvrMenuListArgs", {"query": _IvrMenuQuery})
+_IvrMenuGetArgs = TypedDict("_IvrMenuGetArgs", {"id": str})
+_IvrMenuGetDefaultArgs = TypedDict("_IvrMenuGetDefaultArgs", {})
+_IvrMenuCopyArgs = TypedDict("_IvrMenuCopyArgs", {"id": str})
+_IvrMenuCreateArgs = TypedDict("_IvrMenuCreateArgs", {"menu": _IvrMenuInput})
+_IvrMenuUpdateArgs = TypedDict("_IvrMenuUpdateArgs", {"id": str, "menu": _IvrMenuInput})
+_IvrMenuPatchArgs = TypedDict("_IvrMenuPatchArgs", {"id": str, "patch": _IvrMenuPatch})
+_IvrMenuDeleteArgs = TypedDict("_IvrMenuDeleteArgs", {"id": str})
 
 class NativeClient:
     def __init__(self, url: str, options: Mapping[str, object]) -> None: ...
@@ -1111,6 +1232,20 @@ class NativeClient:
     @overload
     def call(self, operation: Literal["conference_rooms.delete"], args: _ConferenceRoomsDeleteArgs) -> None: ...
     @overload
+    def call(self, operation: Literal["ivr_menu.get"], args: _IvrMenuGetArgs) -> IvrMenu: ...
+    @overload
+    def call(self, operation: Literal["ivr_menu.get_default"], args: _IvrMenuGetDefaultArgs) -> IvrMenu: ...
+    @overload
+    def call(self, operation: Literal["ivr_menu.copy"], args: _IvrMenuCopyArgs) -> IvrMenu: ...
+    @overload
+    def call(self, operation: Literal["ivr_menu.create"], args: _IvrMenuCreateArgs) -> IvrMenu: ...
+    @overload
+    def call(self, operation: Literal["ivr_menu.update"], args: _IvrMenuUpdateArgs) -> IvrMenu: ...
+    @overload
+    def call(self, operation: Literal["ivr_menu.patch"], args: _IvrMenuPatchArgs) -> None: ...
+    @overload
+    def call(self, operation: Literal["ivr_menu.delete"], args: _IvrMenuDeleteArgs) -> None: ...
+    @overload
     def call_async(self, operation: Literal["system.ping"], args: _SystemPingArgs) -> Awaitable[None]: ...
     @overload
     def call_async(self, operation: Literal["system.check_auth"], args: _SystemCheckAuthArgs) -> Awaitable[None]: ...
@@ -1209,6 +1344,20 @@ class NativeClient:
     @overload
     def call_async(self, operation: Literal["conference_rooms.delete"], args: _ConferenceRoomsDeleteArgs) -> Awaitable[None]: ...
     @overload
+    def call_async(self, operation: Literal["ivr_menu.get"], args: _IvrMenuGetArgs) -> Awaitable[IvrMenu]: ...
+    @overload
+    def call_async(self, operation: Literal["ivr_menu.get_default"], args: _IvrMenuGetDefaultArgs) -> Awaitable[IvrMenu]: ...
+    @overload
+    def call_async(self, operation: Literal["ivr_menu.copy"], args: _IvrMenuCopyArgs) -> Awaitable[IvrMenu]: ...
+    @overload
+    def call_async(self, operation: Literal["ivr_menu.create"], args: _IvrMenuCreateArgs) -> Awaitable[IvrMenu]: ...
+    @overload
+    def call_async(self, operation: Literal["ivr_menu.update"], args: _IvrMenuUpdateArgs) -> Awaitable[IvrMenu]: ...
+    @overload
+    def call_async(self, operation: Literal["ivr_menu.patch"], args: _IvrMenuPatchArgs) -> Awaitable[None]: ...
+    @overload
+    def call_async(self, operation: Literal["ivr_menu.delete"], args: _IvrMenuDeleteArgs) -> Awaitable[None]: ...
+    @overload
     def pager(self, operation: Literal["extensions.list"], args: _ExtensionsListArgs) -> Pager[Extension]: ...
     @overload
     def pager(self, operation: Literal["employees.list"], args: _EmployeesListArgs) -> Pager[Employee]: ...
@@ -1225,6 +1374,8 @@ class NativeClient:
     @overload
     def pager(self, operation: Literal["conference_rooms.list"], args: _ConferenceRoomsListArgs) -> Pager[ConferenceRoom]: ...
     @overload
+    def pager(self, operation: Literal["ivr_menu.list"], args: _IvrMenuListArgs) -> Pager[IvrMenu]: ...
+    @overload
     def pager_async(self, operation: Literal["extensions.list"], args: _ExtensionsListArgs) -> AsyncPager[Extension]: ...
     @overload
     def pager_async(self, operation: Literal["employees.list"], args: _EmployeesListArgs) -> AsyncPager[Employee]: ...
@@ -1240,6 +1391,8 @@ class NativeClient:
     def pager_async(self, operation: Literal["network_filters.list"], args: _NetworkFiltersListArgs) -> AsyncPager[NetworkFilterRecord]: ...
     @overload
     def pager_async(self, operation: Literal["conference_rooms.list"], args: _ConferenceRoomsListArgs) -> AsyncPager[ConferenceRoom]: ...
+    @overload
+    def pager_async(self, operation: Literal["ivr_menu.list"], args: _IvrMenuListArgs) -> AsyncPager[IvrMenu]: ...
 
 class CallEventType:
     Ringing: CallEventType

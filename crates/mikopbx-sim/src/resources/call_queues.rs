@@ -33,11 +33,11 @@ use super::{Call, ordering};
 use crate::envelope::ApiResult;
 use crate::state::{CallQueue, QueueMember, Store};
 
-use numbers::number_represent;
 pub(crate) use numbers::{
-    SYSTEM_EXTENSIONS, next_free_application_number, queue_represent, renumber, restrict_list,
-    taken_numbers,
+    SYSTEM_EXTENSIONS, ivr_represent, next_free_application_number, number_represent,
+    queue_represent, renumber, restrict_list, taken_numbers,
 };
+pub(crate) use save::{routing_pattern, sanitize_extension, valid_extension};
 
 /// `MikoPBX\PBXCoreREST\Lib\CallQueues\<class>::main`.
 fn processor(class: &str) -> String {
@@ -93,7 +93,7 @@ fn generate_unique_id() -> String {
 // Record shapes (src/PBXCoreREST/Lib/CallQueues/DataStructure.php)
 
 /// PHP `is_numeric()` for a stored column value.
-fn is_numeric(s: &str) -> bool {
+pub(crate) fn is_numeric(s: &str) -> bool {
     let t = s.trim_start_matches([' ', '\t', '\n', '\r', '\u{0b}', '\u{0c}']);
     let t = t.trim_end_matches([' ', '\t', '\n', '\r', '\u{0b}', '\u{0c}']);
     t.bytes().any(|b| b.is_ascii_digit())
@@ -102,7 +102,7 @@ fn is_numeric(s: &str) -> bool {
 }
 
 /// `formatBySchema()` for an `integer` field: `(int)` when numeric, else the raw value.
-fn int_field(v: &Option<String>) -> PhpVal {
+pub(crate) fn int_field(v: &Option<String>) -> PhpVal {
     match v {
         Some(s) if is_numeric(s) => PhpVal::Int(php_int(&json!(s))),
         Some(s) => PhpVal::s(s.as_str()),
@@ -111,12 +111,12 @@ fn int_field(v: &Option<String>) -> PhpVal {
 }
 
 /// `formatBySchema()` for a `boolean` field: `in_array($v, ['1', 1, true, 'true'], true)`.
-fn bool_field(v: &Option<String>) -> PhpVal {
+pub(crate) fn bool_field(v: &Option<String>) -> PhpVal {
     PhpVal::Bool(matches!(v.as_deref(), Some("1" | "true")))
 }
 
 /// A `string` field: `(string)` of the value, so NULL is `""`.
-fn str_field(v: &Option<String>) -> PhpVal {
+pub(crate) fn str_field(v: &Option<String>) -> PhpVal {
     PhpVal::s(v.clone().unwrap_or_default())
 }
 

@@ -1,5 +1,5 @@
-//! The other configuration resources (IVR menus, SIP providers, modules, general settings)
-//! with generic in-memory CRUD (call queues and conference rooms have their own modules).
+//! The other configuration resources (SIP providers, modules, general settings) with generic
+//! in-memory CRUD (call queues, IVR menus and conference rooms have their own modules).
 //!
 //! They exist so the routing, the ID pattern of each controller and the permission checker's
 //! ID heuristic can be exercised on real paths (mikopbx-api.md §3 table); their full field
@@ -14,7 +14,6 @@ use crate::envelope::ApiResult;
 
 fn prefix(resource: &str) -> &'static str {
     match resource {
-        "ivr-menu" => "IVR-",
         "sip-providers" => "SIP-TRUNK-",
         _ => "ID-",
     }
@@ -22,7 +21,6 @@ fn prefix(resource: &str) -> &'static str {
 
 fn required(resource: &str) -> &'static [&'static str] {
     match resource {
-        "ivr-menu" => &["name", "extension"],
         "sip-providers" => &["description"],
         _ => &[],
     }

@@ -679,8 +679,6 @@ fn delete(call: &Call<'_>) -> ApiResult {
 /// Records that reference the employee's SIP number as a routing target (RESTRICT relations).
 fn restricting_records(s: &Store, e: &Employee) -> Vec<String> {
     let n = e.number.as_str();
-    let field = |r: &Value, k: &str| r.get(k).and_then(Value::as_str) == Some(n);
-    let name = |r: &Value, k: &str| r.get(k).and_then(Value::as_str).unwrap_or("").to_string();
     let mut out = Vec::new();
     for q in &s.call_queues {
         for target in q.redirects() {
@@ -689,17 +687,12 @@ fn restricting_records(s: &Store, e: &Employee) -> Vec<String> {
             }
         }
     }
-    for m in s.records.get("ivr-menu").into_iter().flatten() {
-        let in_actions = m
-            .get("actions")
-            .and_then(Value::as_array)
-            .is_some_and(|a| a.iter().any(|x| field(x, "extension")));
-        for _ in 0..(usize::from(field(m, "timeout_extension")) + usize::from(in_actions)) {
-            out.push(format!(
-                "<i class=\"sitemap icon\"></i> IVR menu: {} <{}>",
-                name(m, "name"),
-                name(m, "extension")
-            ));
+    for m in &s.ivr_menus {
+        let target = |v: &Option<String>| v.as_deref() == Some(n);
+        let timeouts = usize::from(target(&m.timeout_extension));
+        let actions = m.actions.iter().filter(|a| target(&a.extension)).count();
+        for _ in 0..timeouts + actions {
+            out.push(super::call_queues::ivr_represent(m));
         }
     }
     for other in s.employees.values().filter(|o| o.id != e.id) {

@@ -26,7 +26,7 @@ impl Extension {
             "SIP" => "icon user outline",
             "EXTERNAL" => "icon mobile alternate",
             "QUEUE" => "icon users",
-            "IVR" => "icon sitemap",
+            "IVR MENU" => "icon sitemap",
             "CONFERENCE" => "icon phone volume",
             _ => "icon phone",
         };
@@ -41,14 +41,21 @@ impl Extension {
         json!({"id": self.number, "number": self.number, "type": self.kind, "callerid": self.callerid})
     }
 
-    /// `DropdownsAction::processExtension()`: employees' numbers are category `_USER`
-    /// (`Text::underscore(strtoupper(' USER'))`).
-    fn to_select_json(&self) -> Value {
-        let category = if self.userid.is_some() {
+    /// `DropdownsAction::processExtension()`'s category: employees' numbers are `_USER`
+    /// (`Text::underscore(strtoupper(' USER'))`), `IVR MENU` is `IVR_MENU`.
+    fn category(&self) -> &'static str {
+        if self.userid.is_some() {
             "_USER"
+        } else if self.kind == "IVR MENU" {
+            "IVR_MENU"
         } else {
             self.kind
-        };
+        }
+    }
+
+    /// `DropdownsAction::processExtension()`.
+    fn to_select_json(&self) -> Value {
+        let category = self.category();
         json!({"name": self.represent(), "text": self.represent(), "value": self.number,
                "type": category, "typeLocalized": type_localized(category)})
     }
@@ -106,29 +113,18 @@ pub(crate) fn all(store: &Store) -> Vec<Extension> {
             userid: None,
         });
     }
-    for (res, kind) in [("ivr-menu", "IVR")] {
-        for r in store.records.get(res).into_iter().flatten() {
-            next += 1;
-            let number = r
-                .get("extension")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_string();
-            if number.is_empty() {
-                continue;
-            }
-            out.push(Extension {
-                id: next,
-                number,
-                kind,
-                callerid: r
-                    .get("name")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_string(),
-                userid: None,
-            });
-        }
+    // The `IVR MENU` rows are kept apart from the menus (a PATCH changes a menu's number
+    // without them): `type` is `Extensions::TYPE_IVR_MENU`, the caller id the menu's name as
+    // last saved by SaveRecordAction.
+    for r in &store.ivr_numbers {
+        next += 1;
+        out.push(Extension {
+            id: next,
+            number: r.number.clone(),
+            kind: "IVR MENU",
+            callerid: r.callerid.clone(),
+            userid: None,
+        });
     }
     out.sort_by_key(|e| e.id);
     out
@@ -190,10 +186,7 @@ pub(crate) fn handle(call: &Call<'_>) -> ApiResult {
                 })
                 .filter(|e| query.is_empty() || like(&e.represent(), &query))
                 .collect();
-            let sorter = |e: &Extension| {
-                let cat = if e.userid.is_some() { "_USER" } else { e.kind };
-                format!("{cat}{}{}", e.callerid, e.number)
-            };
+            let sorter = |e: &Extension| format!("{}{}{}", e.category(), e.callerid, e.number);
             items.sort_by_cached_key(|e| sorter(e));
             call.ok(Value::Array(
                 items.iter().map(|e| e.to_select_json()).collect(),
@@ -284,7 +277,7 @@ fn type_localized(kind: &str) -> &'static str {
         "SIP" => "Extensions",
         "EXTERNAL" => "Mobile numbers",
         "QUEUE" => "Call queues",
-        "IVR" => "IVR menu",
+        "IVR_MENU" => "Interactive Voice Response (IVR) Menu",
         "CONFERENCE" => "Conference rooms",
         _ => "Other",
     }

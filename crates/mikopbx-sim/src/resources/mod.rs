@@ -10,6 +10,7 @@ pub(crate) mod cdr;
 pub(crate) mod conference_rooms;
 pub(crate) mod employees;
 pub(crate) mod extensions;
+pub(crate) mod ivr_menu;
 pub(crate) mod network_filters;
 pub(crate) mod password;
 pub(crate) mod pbx_status;
@@ -318,6 +319,7 @@ pub(crate) fn dispatch(call: &Call<'_>) -> ApiResult {
         "network-filters" => network_filters::handle(call),
         "asterisk-managers" => asterisk_managers::handle(call),
         "conference-rooms" => conference_rooms::handle(call),
+        "ivr-menu" => ivr_menu::handle(call),
         "general-settings" => catalog::general_settings(call),
         _ => catalog::handle(call),
     }

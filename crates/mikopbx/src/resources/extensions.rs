@@ -42,7 +42,9 @@ pub struct Extension {
     /// The number (a string: numbers keep leading zeros).
     #[serde(default, deserialize_with = "lenient::string")]
     pub number: String,
-    /// `SIP`, `IAX`, `QUEUE`, `IVR`, `CONFERENCE`, `EXTERNAL`…
+    /// `SIP`, `EXTERNAL`, `QUEUE`, `IVR MENU`, `CONFERENCE`, `DIALPLAN APPLICATION`, `SYSTEM`…
+    /// (`Extensions::TYPE_*`; the server's schema lists `IVR` for IVR menus, but it stores
+    /// `IVR MENU`).
     #[serde(default, rename = "type", deserialize_with = "lenient::string")]
     pub type_: String,
     /// Caller id (the person's name for SIP extensions).

@@ -80,6 +80,8 @@ resources! {
     asterisk_managers,
     /// `conference-rooms`: meeting rooms callers dial into.
     conference_rooms,
+    /// `ivr-menu`: voice menus that route callers by the digits they press.
+    ivr_menu,
 }
 
 /// Removes `null` members so that optional fields are left out of request bodies.

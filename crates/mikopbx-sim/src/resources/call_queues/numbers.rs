@@ -3,9 +3,7 @@
 //! free application number, the RESTRICT relations that block a delete and the renumbering
 //! cascade (src/Common/Models/Extensions.php).
 
-use serde_json::{Value, json};
-
-use crate::state::{CallQueue, Employee, Store};
+use crate::state::{CallQueue, Employee, IvrMenu, Store};
 
 /// The `SYSTEM` extensions every PBX has (UpdateConfigsUpToVer20241212::ensureSystemExtensionsExist)
 /// with their `mo_SystemExten_*` English texts (src/Common/Messages/en/Common.php).
@@ -51,16 +49,12 @@ pub(crate) fn queue_represent(q: &CallQueue) -> String {
     )
 }
 
-fn record_str<'v>(r: &'v Value, k: &str) -> &'v str {
-    r.get(k).and_then(Value::as_str).unwrap_or("")
-}
-
-/// `IvrMenu::getRepresent()`.
-fn ivr_represent(m: &Value) -> String {
+/// `IvrMenu::getRepresent()` for a saved menu (`mo_IVRMenuShort4Dropdown` is "IVR menu").
+pub(crate) fn ivr_represent(m: &IvrMenu) -> String {
     format!(
         "<i class=\"sitemap icon\"></i> IVR menu: {} <{}>",
-        record_str(m, "name"),
-        record_str(m, "extension")
+        m.name.as_deref().unwrap_or(""),
+        m.extension.as_deref().unwrap_or("")
     )
 }
 
@@ -82,15 +76,16 @@ pub(crate) fn number_represent(s: &Store, n: &str) -> Option<String> {
     {
         return Some(queue_represent(q));
     }
-    let in_records = |res: &str| {
-        s.records
-            .get(res)
-            .into_iter()
-            .flatten()
-            .find(|r| record_str(r, "extension") == n)
-    };
-    if let Some(m) = in_records("ivr-menu") {
-        return Some(ivr_represent(m));
+    // An `IVR MENU` row: `$this->IvrMenu?->getRepresent() ?? "$callerid <$number>"`, the
+    // menu being the one whose `extension` column holds the number (a PATCH can leave a row
+    // without one).
+    if let Some(row) = s.ivr_numbers.iter().find(|r| r.number == n) {
+        return Some(
+            s.ivr_menus
+                .iter()
+                .find(|m| m.extension.as_deref() == Some(n))
+                .map_or_else(|| format!("{} <{n}>", row.callerid), ivr_represent),
+        );
     }
     if let Some(c) = s
         .conference_rooms
@@ -158,27 +153,26 @@ pub(crate) fn restrict_list(s: &Store, n: &str) -> Vec<String> {
             ));
         }
     }
-    let menus = s.records.get("ivr-menu").map(Vec::as_slice).unwrap_or(&[]);
-    for m in menus
+    for m in s
+        .ivr_menus
         .iter()
-        .filter(|m| record_str(m, "timeout_extension") == n)
+        .filter(|m| m.timeout_extension.as_deref() == Some(n))
     {
         out.push(format!(
             "IVR menu - <a href='{}'>{}</a>",
-            link("ivr-menu", record_str(m, "uniqid")),
+            link("ivr-menu", &m.uniqid),
             ivr_represent(m)
         ));
     }
-    for m in menus {
-        let actions = m.get("actions").and_then(Value::as_array);
-        for _ in actions
-            .into_iter()
-            .flatten()
-            .filter(|a| record_str(a, "extension") == n)
+    for m in &s.ivr_menus {
+        for _ in m
+            .actions
+            .iter()
+            .filter(|a| a.extension.as_deref() == Some(n))
         {
             out.push(format!(
                 "IVR menu member - <a href='{}'>{}</a>",
-                link("ivr-menu", record_str(m, "uniqid")),
+                link("ivr-menu", &m.uniqid),
                 ivr_represent(m)
             ));
         }
@@ -187,8 +181,8 @@ pub(crate) fn restrict_list(s: &Store, n: &str) -> Vec<String> {
 }
 
 /// `Extensions::afterUpdate()` → `updateRelationshipsNumbers()`: a renumbered extension is
-/// rewritten in every relation on `number` (queue routing and members, IVR timeouts and
-/// actions, employees' forwarding).
+/// rewritten in every relation on `number` (queue routing and members, the IVR menu's own
+/// `extension`, IVR timeouts and actions, employees' forwarding).
 pub(crate) fn renumber(s: &mut Store, old: &str, new: &str) {
     let swap = |v: &mut String| {
         if v == old {
@@ -210,16 +204,16 @@ pub(crate) fn renumber(s: &mut Store, old: &str, new: &str) {
         swap(&mut e.fwd_forwardingonbusy);
         swap(&mut e.fwd_forwardingonunavailable);
     }
-    for m in s.records.get_mut("ivr-menu").into_iter().flatten() {
-        if m.get("timeout_extension").and_then(Value::as_str) == Some(old) {
-            m["timeout_extension"] = json!(new);
+    let swap_opt = |v: &mut Option<String>| {
+        if v.as_deref() == Some(old) {
+            *v = Some(new.to_string());
         }
-        if let Some(Value::Array(actions)) = m.get_mut("actions") {
-            for a in actions {
-                if a.get("extension").and_then(Value::as_str) == Some(old) {
-                    a["extension"] = json!(new);
-                }
-            }
+    };
+    for m in &mut s.ivr_menus {
+        swap_opt(&mut m.extension);
+        swap_opt(&mut m.timeout_extension);
+        for a in &mut m.actions {
+            swap_opt(&mut a.extension);
         }
     }
 }
@@ -247,6 +241,10 @@ mod tests {
         assert_eq!(
             number_represent(&s, "2100").as_deref(),
             Some("<i class=\"phone volume icon\"></i> Conference: Weekly meeting <2100>")
+        );
+        assert_eq!(
+            number_represent(&s, "2000").as_deref(),
+            Some("<i class=\"sitemap icon\"></i> IVR menu: Main menu <2000>")
         );
         assert_eq!(
             number_represent(&s, "busy").as_deref(),

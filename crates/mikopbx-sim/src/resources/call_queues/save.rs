@@ -48,7 +48,7 @@ fn extension_pattern(v: &str) -> bool {
 }
 
 /// `PATTERN_EXTENSION_WITH_SYSTEM_SHORT`: `^([0-9]{2,8}|hangup|busy|did2user|voicemail)$`.
-fn routing_pattern(v: &str) -> bool {
+pub(crate) fn routing_pattern(v: &str) -> bool {
     extension_pattern(v) || is_system(v)
 }
 
@@ -57,13 +57,13 @@ fn is_system(v: &str) -> bool {
 }
 
 /// `SystemSanitizer::isValidExtension()`: a system number or `^[0-9]{1,20}$`.
-fn valid_extension(v: &str) -> bool {
+pub(crate) fn valid_extension(v: &str) -> bool {
     is_system(v) || ((1..=20).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// `SystemSanitizer::sanitizeExtension()`: trim; a system number as is; else its digits, at
 /// most 20.
-fn sanitize_extension(v: &str) -> String {
+pub(crate) fn sanitize_extension(v: &str) -> String {
     let v = v.trim();
     if is_system(v) {
         return v.to_string();
