@@ -199,13 +199,13 @@ async fn known_permissions_are_checked_before_sending() {
     assert!(e.to_string().contains("ids ending in A–F"), "{e}");
 }
 
-/// A 401 on a path outside the table (`employees:getDefault` is not modelled yet; a module's
+/// A 401 on a path outside the table (`api-keys:getDefault` is not modelled yet; a module's
 /// path gets the same treatment, but the simulator has no module installed, and the server's
 /// router answers 404 for an unknown route before it looks at the key).
 #[tokio::test]
 async fn the_servers_refusal_of_an_unmodelled_path_names_the_missing_grant() {
     let sim = sim().await;
-    let path = "/pbxcore/api/v3/employees:getDefault";
+    let path = "/pbxcore/api/v3/api-keys:getDefault";
     let defaults = admin(&sim)
         .request(HttpMethod::Get, path, None)
         .await
@@ -225,7 +225,7 @@ async fn the_servers_refusal_of_an_unmodelled_path_names_the_missing_grant() {
     assert_eq!(e.status(), Some(401));
     assert!(
         e.to_string()
-            .contains("a missing permission: Read on /api/v3/employees"),
+            .contains("a missing permission: Read on /api/v3/api-keys"),
         "{e}"
     );
     // Known: refused before sending, as a typed call would be.
@@ -234,7 +234,7 @@ async fn the_servers_refusal_of_an_unmodelled_path_names_the_missing_grant() {
         .request(HttpMethod::Get, path, None)
         .await
         .unwrap_err();
-    assert_eq!(e.resource(), Some(Resource::Employees), "{e}");
+    assert_eq!(e.resource(), Some(Resource::ApiKeys), "{e}");
     assert_eq!(e.status(), None);
 }
 
