@@ -624,6 +624,10 @@ def render_stubs(m: Manifest) -> str:
             " -> Awaitable[AsteriskManager]: ..."]
     out += ["    def recording(self, record: CdrRecord, format: str, wait_ms: Optional[int])"
             " -> NativeRecording: ..."]
+    out += ["    def login(self, username: str, password: str) -> Tuple[str, float]: ..."]
+    out += ["    def login_async(self, username: str, password: str) -> Awaitable[Tuple[str, float]]: ..."]
+    out += ["    def logout(self) -> None: ...", "    def logout_async(self) -> Awaitable[None]: ..."]
+    out += ["    def session(self) -> Optional[Tuple[str, float]]: ..."]
     out += ["    def request(self, method: str, path: str, body: object)"
             " -> Tuple[int, str, List[str]]: ..."]
     out += ["    def request_async(self, method: str, path: str, body: object)"

@@ -105,6 +105,15 @@ fn request_args(
     Ok((verb, body))
 }
 
+/// A session as Python receives it: the user and the expiry in Unix seconds.
+fn session_tuple(info: mikopbx::SessionInfo) -> (String, f64) {
+    let expires_at = info
+        .expires_at
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64());
+    (info.login, expires_at)
+}
+
 fn not_a_list(operation: &str) -> Error {
     config(format!("{operation} is not a list operation"))
 }
@@ -366,6 +375,42 @@ impl NativeClient {
                 .await
                 .map(|a| (a.status, a.data_json, a.messages))
         })
+    }
+
+    /// `mikopbx::Client::login`: `(login, expires_at as Unix seconds)`; never a token.
+    fn login(&self, py: Python<'_>, username: String, password: String) -> PyResult<(String, f64)> {
+        let client = self.live(py)?;
+        crate::runtime::call_blocking(py, async move {
+            client.login(&username, &password).await.map(session_tuple)
+        })
+    }
+
+    fn login_async<'py>(
+        &self,
+        py: Python<'py>,
+        username: String,
+        password: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let client = self.live(py)?;
+        crate::runtime::awaitable(py, async move {
+            client.login(&username, &password).await.map(session_tuple)
+        })
+    }
+
+    /// `mikopbx::Client::logout`.
+    fn logout(&self, py: Python<'_>) -> PyResult<()> {
+        let client = self.live(py)?;
+        crate::runtime::call_blocking(py, async move { client.logout().await })
+    }
+
+    fn logout_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let client = self.live(py)?;
+        crate::runtime::awaitable(py, async move { client.logout().await })
+    }
+
+    /// `mikopbx::Client::session`: `(login, expires_at as Unix seconds)` while logged in.
+    fn session(&self, py: Python<'_>) -> PyResult<Option<(String, f64)>> {
+        Ok(self.live(py)?.session().map(session_tuple))
     }
 
     /// Drops this handle's connection pool (calls already running finish).

@@ -22,6 +22,9 @@ pub(crate) struct Config {
     /// Store `networkfilterid: "localhost"` from REST as NULL, as the real server does.
     pub(crate) network_filter_quirk: bool,
     pub(crate) admin_password: String,
+    /// Lifetime of the access tokens `auth:login` and `auth:refresh` issue, in simulated
+    /// seconds (`JWTHelper::ACCESS_TOKEN_TTL`, 900, unless a test shortens it).
+    pub(crate) access_token_ttl: i64,
     pub(crate) clock: SimClock,
     /// The HTTPS port the plain listener redirects to.
     pub(crate) https_port: Option<u16>,

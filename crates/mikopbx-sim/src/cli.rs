@@ -48,6 +48,10 @@ pub struct SimArgs {
     /// Password of the web user `admin`.
     #[arg(long, default_value = "admin")]
     pub admin_password: String,
+    /// Lifetime of the access tokens auth:login and auth:refresh issue, in simulated seconds.
+    /// A simulator addition for tests of session refresh: the server's is a constant, 900.
+    #[arg(long, default_value_t = 900)]
+    pub access_token_ttl: u64,
     /// Number of generated call records over the last 365 days.
     #[arg(long, default_value_t = 100_000)]
     pub cdr_records: u64,
@@ -81,6 +85,7 @@ pub async fn run(args: SimArgs) -> Result<(), SimError> {
         .clock_scale(args.clock_scale)
         .id_quirk(!args.no_id_quirk)
         .admin_password(args.admin_password)
+        .access_token_ttl(args.access_token_ttl)
         .cdr_records(args.cdr_records)
         .develop_waf(args.develop_waf)
         .network_filter_quirk(!args.no_network_filter_quirk)
@@ -144,5 +149,13 @@ mod tests {
         assert!(!cli.args.develop_waf && !cli.args.no_network_filter_quirk);
         let cli = Cli::parse_from(["mikopbx-sim", "--develop-waf", "--no-network-filter-quirk"]);
         assert!(cli.args.develop_waf && cli.args.no_network_filter_quirk);
+    }
+
+    #[test]
+    fn the_access_token_lifetime_defaults_to_the_servers() {
+        let cli = Cli::parse_from(["mikopbx-sim"]);
+        assert_eq!(cli.args.access_token_ttl, 900);
+        let cli = Cli::parse_from(["mikopbx-sim", "--access-token-ttl", "4"]);
+        assert_eq!(cli.args.access_token_ttl, 4);
     }
 }

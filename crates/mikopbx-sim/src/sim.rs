@@ -47,6 +47,7 @@ pub struct SimulatorBuilder {
     clock_scale: f64,
     id_quirk: bool,
     admin_password: String,
+    access_token_ttl: u64,
     cdr_records: u64,
     waf: WafMode,
     network_filter_quirk: bool,
@@ -69,6 +70,7 @@ impl Simulator {
             clock_scale: 1.0,
             id_quirk: true,
             admin_password: "admin".into(),
+            access_token_ttl: crate::auth::jwt::ACCESS_TTL as u64,
             cdr_records: 100_000,
             waf: WafMode::Release,
             network_filter_quirk: true,
@@ -155,6 +157,19 @@ impl SimulatorBuilder {
     /// The web admin password for `auth:login` as `admin` (default `admin`).
     pub fn admin_password(mut self, password: impl Into<String>) -> Self {
         self.admin_password = password.into();
+        self
+    }
+
+    /// The lifetime of the access tokens `auth:login` and `auth:refresh` issue, in seconds of
+    /// the simulated clock (default 900). **A simulator addition**: on the server it is the
+    /// constant `JWTHelper::ACCESS_TOKEN_TTL` (src/PBXCoreREST/Lib/Auth/JWTHelper.php), with no
+    /// setting. Everything else stays as the server does it: `expiresIn` reports this value, the
+    /// token's `exp` is `iat` + this value, and tokens are still accepted for the 600 s leeway
+    /// after `exp`. It lets a test watch a client refresh its session without waiting 15
+    /// minutes (the clock scale cannot: it speeds up the server's clock, not the client's).
+    /// At least 1.
+    pub fn access_token_ttl(mut self, seconds: u64) -> Self {
+        self.access_token_ttl = seconds.clamp(1, i64::MAX as u64);
         self
     }
 
@@ -249,6 +264,7 @@ impl SimulatorBuilder {
             waf: self.waf,
             network_filter_quirk: self.network_filter_quirk,
             admin_password: self.admin_password.clone(),
+            access_token_ttl: self.access_token_ttl as i64,
             clock: SimClock::new(self.clock_scale),
             https_port: tls_on.then_some(local.port()),
             control_token: control_token.clone(),

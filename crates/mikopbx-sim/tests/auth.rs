@@ -521,3 +521,107 @@ async fn jwt_expiry_uses_the_600s_leeway_on_the_scaled_clock() {
     assert_eq!(s, 401);
     assert_401_shape(&body);
 }
+
+/// The JWT's claims, unchecked (the test reads what the simulator signed).
+fn claims(token: &str) -> serde_json::Value {
+    use base64::Engine;
+    let payload = token.split('.').nth(1).expect("three parts");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .expect("base64url");
+    serde_json::from_slice(&bytes).expect("JSON claims")
+}
+
+#[tokio::test]
+async fn a_shortened_access_token_lifetime_is_reported_signed_and_still_has_the_leeway() {
+    let sim = Simulator::builder()
+        .access_token_ttl(5)
+        .cdr_records(1000)
+        .start()
+        .await
+        .unwrap();
+    let c = client(&sim, REMOTE);
+    let resp = c
+        .post(api(&sim, "auth:login"))
+        .json(&json!({"login": "admin", "password": "admin"}))
+        .send()
+        .await
+        .unwrap();
+    let cookie = resp.headers()["set-cookie"].to_str().unwrap().to_string();
+    let v: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(v["data"]["expiresIn"], 5, "{v}");
+    let token = v["data"]["accessToken"].as_str().unwrap().to_string();
+    let c1 = claims(&token);
+    assert_eq!(c1["exp"].as_i64().unwrap() - c1["iat"].as_i64().unwrap(), 5);
+    let value = cookie.split(';').next().unwrap().to_string();
+    let (s, v) = json(c.post(api(&sim, "auth:refresh")).header("Cookie", &value)).await;
+    assert_eq!((s, v["data"]["expiresIn"].as_i64()), (200, Some(5)), "{v}");
+    let c2 = claims(v["data"]["accessToken"].as_str().unwrap());
+    assert_eq!(c2["exp"].as_i64().unwrap() - c2["iat"].as_i64().unwrap(), 5);
+    // Past `exp` the token still passes for the 600 s leeway, as on the server.
+    tokio::time::sleep(std::time::Duration::from_millis(6100)).await;
+    assert_eq!(
+        send(c.get(api(&sim, "extensions?limit=1")).bearer_auth(&token))
+            .await
+            .0,
+        200
+    );
+}
+
+#[tokio::test]
+async fn the_hundredth_refresh_of_a_window_is_refused() {
+    let sim = Simulator::builder()
+        .cdr_records(1000)
+        .start()
+        .await
+        .unwrap();
+    // From 127.0.0.1: nginx's rate limit does not apply, only RefreshAction's own.
+    let c = client(&sim, LOCAL);
+    let resp = c
+        .post(api(&sim, "auth:login"))
+        .json(&json!({"login": "admin", "password": "admin"}))
+        .send()
+        .await
+        .unwrap();
+    let cookie = resp.headers()["set-cookie"].to_str().unwrap().to_string();
+    let value = cookie.split(';').next().unwrap().to_string();
+    // `max(100 - count, 0) <= 0` after counting this attempt: 99 pass, the 100th is refused.
+    for i in 1..100 {
+        let (s, v) = json(c.post(api(&sim, "auth:refresh")).header("Cookie", &value)).await;
+        assert_eq!(s, 200, "refresh {i}: {v}");
+    }
+    let (s, v) = json(c.post(api(&sim, "auth:refresh")).header("Cookie", &value)).await;
+    assert_eq!(s, 429, "{v}");
+    assert_eq!(
+        v["messages"]["error"][0],
+        "Too many authorization attempts. Your IP address is blocked for 300 seconds."
+    );
+    // Counted before the cookie is looked at: a refresh without one is refused the same way.
+    assert_eq!(json(c.post(api(&sim, "auth:refresh"))).await.0, 429);
+}
+
+#[tokio::test]
+async fn logout_without_a_cookie_succeeds_and_sets_none() {
+    let sim = Simulator::builder()
+        .cdr_records(1000)
+        .start()
+        .await
+        .unwrap();
+    let c = client(&sim, REMOTE);
+    let (_, v) = json(
+        c.post(api(&sim, "auth:login"))
+            .json(&json!({"login": "admin", "password": "admin"})),
+    )
+    .await;
+    let token = v["data"]["accessToken"].as_str().unwrap().to_string();
+    let resp = c
+        .post(api(&sim, "auth:logout"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(resp.headers().get("set-cookie").is_none(), "{resp:?}");
+    let v: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(v["data"]["message"], "Successfully logged out");
+}

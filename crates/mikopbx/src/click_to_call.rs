@@ -227,6 +227,7 @@ impl CallsApi {
         }
         if answer.message == "Permission denied" {
             return Err(Error::Unauthorized {
+                messages: Vec::new(),
                 operation: Some(OPERATION.to_owned()),
                 status: None,
                 diagnosis: Diagnosis {
@@ -239,7 +240,8 @@ impl CallsApi {
                     advice: "give the manager originate write (and call read) in Asterisk \
                              Manager Interface, or use create_click_to_call_manager"
                         .to_owned(),
-                },
+                }
+                .into(),
             });
         }
         Err(Error::Server {
@@ -270,6 +272,7 @@ async fn login(ajam: &Ajam, deadline: Duration) -> Result<String, Error> {
             excerpt: String::new(),
         }),
         (false, _) => Err(Error::Unauthorized {
+            messages: Vec::new(),
             operation: Some(OPERATION.to_owned()),
             status: None,
             // Asterisk answers the same for each of these (`action_login`).
@@ -287,7 +290,8 @@ async fn login(ajam: &Ajam, deadline: Duration) -> Result<String, Error> {
                      Interface (asterisk-managers) and its network filter",
                     answer.message
                 ),
-            },
+            }
+            .into(),
         }),
     }
 }

@@ -14,7 +14,7 @@ use crate::envelope::{self, EXCERPT_CHARS, Envelope};
 use crate::error::{DenialOrigin, Error, excerpt};
 use crate::governor::Governor;
 use crate::operations::{HttpMethod, OperationSpec, ResponseShape};
-use crate::permissions::Permissions;
+use crate::permissions::{Permissions, Resource};
 use crate::retry::{RetryPolicy, parse_retry_after};
 use crate::transport::{self, TransportConfig};
 
@@ -46,6 +46,8 @@ pub(crate) struct Inner {
     transport: TransportConfig,
     /// The AMI login for click-to-call, when the builder was given one.
     ajam: Option<crate::click_to_call::Ajam>,
+    /// The web session, once `login` was called (clients without an API key only).
+    session: crate::session::Session,
 }
 
 impl std::fmt::Debug for Client {
@@ -53,6 +55,7 @@ impl std::fmt::Debug for Client {
         f.debug_struct("Client")
             .field("base_url", &self.inner.base)
             .field("api_key", &self.inner.key)
+            .field("session", &self.inner.session)
             .field("permissions", &self.inner.permissions)
             .finish_non_exhaustive()
     }
@@ -63,6 +66,25 @@ impl std::fmt::Debug for Client {
 pub(crate) struct Reply {
     pub status: u16,
     pub envelope: Envelope,
+    /// The `refreshToken` cookie the answer set or cleared (read on `auth` answers only).
+    pub refresh_cookie: Option<crate::session::CookieUpdate>,
+}
+
+/// What a request carries to prove who sends it: the API key or the session's access token as
+/// the Bearer token, and the session's refresh cookie (only for `auth:refresh` and
+/// `auth:logout`). Borrowed from the secrets, exposed only where the headers are built.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Credentials<'a> {
+    pub bearer: Option<&'a str>,
+    pub refresh_cookie: Option<&'a str>,
+}
+
+impl Credentials<'_> {
+    /// Nothing: a public request, or a client without key or session.
+    pub const NONE: Credentials<'static> = Credentials {
+        bearer: None,
+        refresh_cookie: None,
+    };
 }
 
 /// A raw (non-JSON) answer: audio, files. The status was 2xx; the body is still to be read,
@@ -215,6 +237,7 @@ impl Client {
                 allow_dangerous: b.allow_dangerous,
                 transport,
                 ajam,
+                session: Default::default(),
             }),
         })
     }
@@ -349,7 +372,10 @@ impl Client {
         let path = op.path(id);
         let result = self.send_json(op, &path, query, body).await;
         match result {
-            Err(Error::Unauthorized { .. }) if diagnose && self.inner.diagnose => {
+            // The probes judge an API key; a session's 401 is already explained.
+            Err(Error::Unauthorized { .. })
+                if diagnose && self.inner.diagnose && !self.uses_session() =>
+            {
                 let diagnosed = Box::pin(crate::diagnose::diagnose_401(self, op, &path)).await;
                 Err(diagnosed.with_operation(op.name))
             }
@@ -385,18 +411,109 @@ impl Client {
         query: &[(String, String)],
         body: Option<&Value>,
     ) -> Result<Reply, Error> {
-        self.attempts_within_timeout(op, path, query, body, &[], Mode::Json)
+        let deadline = Instant::now() + self.inner.timeout;
+        let work = async {
+            if let Some(key) = &self.inner.key {
+                let credentials = Credentials {
+                    bearer: Some(key.expose_secret()),
+                    refresh_cookie: None,
+                };
+                return self
+                    .json_attempts(op, path, query, body, credentials, deadline)
+                    .await;
+            }
+            // A public endpoint needs no token: after a logout it is still reachable.
+            let tokens = if op.public && self.inner.session.has_ended() {
+                None
+            } else {
+                self.session_bearer(deadline).await?
+            };
+            let Some(tokens) = tokens else {
+                return self
+                    .json_attempts(op, path, query, body, Credentials::NONE, deadline)
+                    .await;
+            };
+            let credentials = Credentials {
+                bearer: Some(tokens.bearer()),
+                refresh_cookie: None,
+            };
+            match self
+                .json_attempts(op, path, query, body, credentials, deadline)
+                .await
+            {
+                // The PBX no longer takes the access token (it expired early, or the PBX's clock
+                // jumped): renew once, shared with any call that met the same 401, and repeat the
+                // call once. A 401 comes from the middleware before any work is done, so even a
+                // POST is safe to repeat. A second 401 stands.
+                Err(Error::Unauthorized { .. }) => {
+                    let fresh = self.session_renew_after_401(&tokens, deadline).await?;
+                    let credentials = Credentials {
+                        bearer: Some(fresh.bearer()),
+                        refresh_cookie: None,
+                    };
+                    self.json_attempts(op, path, query, body, credentials, deadline)
+                        .await
+                        .map_err(crate::session::refused_after_renewal)
+                }
+                other => other,
+            }
+        };
+        tokio::time::timeout_at(deadline, work)
             .await
-            .and_then(|answer| match answer {
-                Answer::Json(reply) => Ok(reply),
-                // Not reachable (only PublicRaw hands bodies over unread); never a panic.
-                Answer::Raw(raw) => Err(Error::Decode {
-                    operation: None,
-                    status: Some(raw.status),
-                    detail: "the answer was not read".into(),
-                    excerpt: String::new(),
-                }),
-            })
+            .unwrap_or_else(|_| Err(self.timed_out()))
+    }
+
+    /// The attempts of one JSON request with `credentials`, within `deadline` (which the caller
+    /// enforces); no permission check, no diagnosis.
+    pub(crate) async fn json_attempts(
+        &self,
+        op: &OperationSpec,
+        path: &str,
+        query: &[(String, String)],
+        body: Option<&Value>,
+        credentials: Credentials<'_>,
+        deadline: Instant,
+    ) -> Result<Reply, Error> {
+        self.attempts(
+            op,
+            path,
+            query,
+            body,
+            &[],
+            Mode::Json,
+            credentials,
+            deadline,
+        )
+        .await
+        .and_then(|answer| match answer {
+            Answer::Json(reply) => Ok(reply),
+            // Not reachable (only PublicRaw hands bodies over unread); never a panic.
+            Answer::Raw(raw) => Err(Error::Decode {
+                operation: None,
+                status: Some(raw.status),
+                detail: "the answer was not read".into(),
+                excerpt: String::new(),
+            }),
+        })
+    }
+
+    /// The error of a call that ran out of its total time.
+    pub(crate) fn timed_out(&self) -> Error {
+        Error::Timeout {
+            operation: None,
+            after: self.inner.timeout,
+        }
+    }
+
+    /// The session slot (`login`, the renewal, `logout`).
+    pub(crate) fn session_slot(&self) -> &crate::session::Session {
+        &self.inner.session
+    }
+
+    /// Whether this client has logged in (a session active, or ended): its 401s are the
+    /// session's, not an API key's, and never go to the key diagnosis.
+    pub(crate) fn uses_session(&self) -> bool {
+        self.inner.session.in_use()
     }
 
     /// Runs a public operation whose answer is raw bytes (a recording): governor, send without
@@ -439,15 +556,19 @@ impl Client {
         let deadline = Instant::now() + self.inner.timeout;
         tokio::time::timeout_at(
             deadline,
-            self.attempts(op, path, query, body, headers, mode, deadline),
+            self.attempts(
+                op,
+                path,
+                query,
+                body,
+                headers,
+                mode,
+                Credentials::NONE,
+                deadline,
+            ),
         )
         .await
-        .unwrap_or_else(|_| {
-            Err(Error::Timeout {
-                operation: None,
-                after: self.inner.timeout,
-            })
-        })
+        .unwrap_or_else(|_| Err(self.timed_out()))
     }
 
     /// Whether a 401 is diagnosed with probes (the builder's `diagnose_unauthorized`).
@@ -474,6 +595,7 @@ impl Client {
         body: Option<&Value>,
         headers: &[(reqwest::header::HeaderName, String)],
         mode: Mode,
+        credentials: Credentials<'_>,
         deadline: Instant,
     ) -> Result<Answer, Error> {
         let mut attempt: u32 = 0;
@@ -482,7 +604,7 @@ impl Client {
                 g.acquire().await;
             }
             match self
-                .attempt_once(op, path, query, body, headers, mode, attempt)
+                .attempt_once(op, path, query, body, headers, mode, credentials, attempt)
                 .await
             {
                 Attempt::Done(reply) => return Ok(reply),
@@ -521,6 +643,7 @@ impl Client {
         body: Option<&Value>,
         headers: &[(reqwest::header::HeaderName, String)],
         mode: Mode,
+        credentials: Credentials<'_>,
         attempt: u32,
     ) -> Attempt {
         let inner = &self.inner;
@@ -548,9 +671,31 @@ impl Client {
         for (name, value) in headers {
             req = req.header(name, value);
         }
-        if let (Some(key), Mode::Json) = (&inner.key, mode) {
+        if let Some(bearer) = credentials.bearer {
             // bearer_auth marks the header sensitive: it is redacted from reqwest's Debug output.
-            req = req.bearer_auth(key.expose_secret());
+            req = req.bearer_auth(bearer);
+        }
+        if let Some(cookie) = credentials.refresh_cookie {
+            // Sent back exactly as the PBX set it; only ever to this client's own origin.
+            match reqwest::header::HeaderValue::from_str(&format!("refreshToken={cookie}")) {
+                Ok(mut value) => {
+                    value.set_sensitive(true);
+                    req = req.header(reqwest::header::COOKIE, value);
+                }
+                Err(_) => {
+                    return Attempt::Fail {
+                        error: Error::Decode {
+                            operation: None,
+                            status: None,
+                            detail: "the PBX's refresh cookie cannot be sent back as a header"
+                                .into(),
+                            excerpt: String::new(),
+                        },
+                        retryable: false,
+                        retry_after: None,
+                    };
+                }
+            }
         }
         if let Some(b) = body {
             req = req.json(b);
@@ -607,7 +752,13 @@ impl Client {
             elapsed_ms = started.elapsed().as_millis() as u64,
             "request"
         );
-        self.classify_response(op, status, &headers, &body)
+        match self.classify_response(op, status, &headers, &body) {
+            Attempt::Done(Answer::Json(mut reply)) if op.resource == Resource::Auth => {
+                reply.refresh_cookie = crate::session::refresh_cookie(&headers);
+                Attempt::Done(Answer::Json(reply))
+            }
+            other => other,
+        }
     }
 
     fn send_failure(
@@ -703,6 +854,7 @@ impl Client {
                 Some(env) if env.result || status == 204 => Attempt::Done(Answer::Json(Reply {
                     status,
                     envelope: env,
+                    refresh_cookie: None,
                 })),
                 Some(_) => fail(
                     Error::Validation {
@@ -718,6 +870,7 @@ impl Client {
                         result: true,
                         ..Default::default()
                     },
+                    refresh_cookie: None,
                 })),
                 None => fail(
                     Error::Decode {
@@ -755,9 +908,10 @@ impl Client {
             }
             401 => fail(
                 Error::Unauthorized {
+                    messages,
                     operation: None,
                     status: Some(401),
-                    diagnosis: crate::diagnose::undiagnosed(),
+                    diagnosis: crate::diagnose::undiagnosed().into(),
                 },
                 false,
             ),
@@ -856,6 +1010,8 @@ impl Client {
                     operation: None,
                     status: Some(429),
                     retry_after,
+                    // Empty for nginx's plain text; the login/refresh limits answer with JSON.
+                    messages,
                 },
                 // Only worth it when the server says the wait is short; checked against the deadline.
                 op.idempotent && retry_after.is_some(),

@@ -27,6 +27,7 @@ pub(crate) fn undiagnosed() -> Diagnosis {
 pub(crate) fn id_quirk_error(op: &OperationSpec, path: &str, status: Option<u16>) -> Error {
     let last = path.rsplit('/').next().unwrap_or("");
     Error::Unauthorized {
+        messages: Vec::new(),
         operation: Some(op.name.to_owned()),
         status,
         diagnosis: Diagnosis {
@@ -39,7 +40,7 @@ pub(crate) fn id_quirk_error(op: &OperationSpec, path: &str, status: Option<u16>
             advice: format!(
                 "The PBX does not recognise {last:?} as a record id (ids ending in A–F fail its check), so it refuses every key without full permissions on that record. Use a key with full permissions for this call"
             ),
-        },
+        }.into(),
     }
 }
 
@@ -126,6 +127,7 @@ pub(crate) async fn diagnose_401(client: &Client, op: &'static OperationSpec, pa
     let status = Some(401);
     if client.api_key().is_none() {
         return Error::Unauthorized {
+            messages: Vec::new(),
             operation: None,
             status,
             diagnosis: Diagnosis {
@@ -136,7 +138,7 @@ pub(crate) async fn diagnose_401(client: &Client, op: &'static OperationSpec, pa
                     "Without a key the PBX answers only requests from 127.0.0.1/::1, and this client connects from {}. Create a key in System → API Keys and set it (MIKOPBX_API_KEY / api_key)",
                     client.source_desc()
                 ),
-            },
+            }.into(),
         };
     }
     let mut ruled_out = vec!["TLS and reachability (the PBX answered)".to_owned()];
@@ -190,6 +192,7 @@ pub(crate) async fn diagnose_401(client: &Client, op: &'static OperationSpec, pa
         };
         return match outcome {
             Some((r, true)) => Error::Unauthorized {
+                messages: Vec::new(),
                 operation: None,
                 status,
                 diagnosis: Diagnosis {
@@ -207,7 +210,7 @@ pub(crate) async fn diagnose_401(client: &Client, op: &'static OperationSpec, pa
                         "Check the key in System → API Keys: it needs {} on {}",
                         op.access, op.resource
                     ),
-                },
+                }.into(),
             },
             Some((_, false)) | None if matches!(p.network(), Some(NetworkFilter::Id { .. })) => {
                 // The key grants this operation (and the ID quirk is ruled out), it is known to be
@@ -222,6 +225,7 @@ pub(crate) async fn diagnose_401(client: &Client, op: &'static OperationSpec, pa
             }
             Some((r, false)) => match p.network() {
                 Some(NetworkFilter::Any) => Error::Unauthorized {
+                    messages: Vec::new(),
                     operation: None,
                     status,
                     diagnosis: Diagnosis {
@@ -235,9 +239,10 @@ pub(crate) async fn diagnose_401(client: &Client, op: &'static OperationSpec, pa
                         advice: format!(
                             "A read of {r}, which the key should hold, was refused too. Check the key for typos, or whether it was revoked, in System → API Keys"
                         ),
-                    },
+                    }.into(),
                 },
                 Some(NetworkFilter::Localhost) => Error::Unauthorized {
+                    messages: Vec::new(),
                     operation: None,
                     status,
                     diagnosis: Diagnosis {
@@ -252,9 +257,10 @@ pub(crate) async fn diagnose_401(client: &Client, op: &'static OperationSpec, pa
                         advice: format!(
                             "A read of {r}, which the key should hold, was refused too. Check the key for typos, or whether it was revoked"
                         ),
-                    },
+                    }.into(),
                 },
                 other => Error::Unauthorized {
+                    messages: Vec::new(),
                     operation: None,
                     status,
                     diagnosis: Diagnosis {
@@ -273,10 +279,11 @@ pub(crate) async fn diagnose_401(client: &Client, op: &'static OperationSpec, pa
                         advice: format!(
                             "A read of {r}, which the key should hold, was refused too. Check the key and its network filter in System → API Keys"
                         ),
-                    },
+                    }.into(),
                 },
             },
             None => Error::Unauthorized {
+                messages: Vec::new(),
                 operation: None,
                 status,
                 diagnosis: Diagnosis {
@@ -287,7 +294,7 @@ pub(crate) async fn diagnose_401(client: &Client, op: &'static OperationSpec, pa
                         format!("a network filter that refuses {}", client.source_desc()),
                     ],
                     advice: "Check the key and its network filter in System → API Keys".into(),
-                },
+                }.into(),
             },
         };
     }
@@ -334,6 +341,7 @@ pub(crate) async fn diagnose_401(client: &Client, op: &'static OperationSpec, pa
                     };
                 }
                 return Error::Unauthorized {
+                    messages: Vec::new(),
                     operation: None,
                     status,
                     diagnosis: Diagnosis {
@@ -347,13 +355,14 @@ pub(crate) async fn diagnose_401(client: &Client, op: &'static OperationSpec, pa
                             "Grant {} for {} in System → API Keys; if it is already granted, the record id trips the server's ID check and only a full-permission key can reach it",
                             op.access, op.resource
                         ),
-                    },
+                    }.into(),
                 };
             }
             Some(false) | None => continue,
         }
     }
     Error::Unauthorized {
+        messages: Vec::new(),
         operation: None,
         status,
         diagnosis: Diagnosis {
@@ -376,6 +385,6 @@ pub(crate) async fn diagnose_401(client: &Client, op: &'static OperationSpec, pa
                 ),
             ],
             advice: "Give the client the key's permissions (including its network filter) so it can tell these apart, or run `mikopbx doctor`".into(),
-        },
+        }.into(),
     }
 }

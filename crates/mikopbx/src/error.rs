@@ -154,6 +154,14 @@ pub enum UnauthorizedCause {
     IdQuirk,
     /// Could not be narrowed to a single cause; see `remaining`.
     Undetermined,
+    /// `login` was refused: the user name or the password is wrong (the server's message,
+    /// with the attempts left, is in the error's `messages`).
+    WrongCredentials,
+    /// This client logged out (`logout`): nothing was sent. Log in again.
+    LoggedOut,
+    /// The session has ended: the PBX refused its refresh token (expired, or revoked by a
+    /// logout), so the access token could not be renewed. Log in again.
+    SessionExpired,
 }
 
 /// The client's diagnosis of a 401: what it ruled out and what remains possible. It never guesses
@@ -184,6 +192,15 @@ impl fmt::Display for Diagnosis {
             UnauthorizedCause::Undetermined => {
                 f.write_str("the PBX refused the request and did not say why")?
             }
+            UnauthorizedCause::WrongCredentials => {
+                f.write_str("the PBX refused the user name or password")?
+            }
+            UnauthorizedCause::LoggedOut => {
+                f.write_str("this client has logged out; nothing was sent")?
+            }
+            UnauthorizedCause::SessionExpired => f.write_str(
+                "the session has ended: the PBX refused its refresh token (expired, or revoked by a logout)",
+            )?,
         }
         if !self.ruled_out.is_empty() {
             write!(f, "; ruled out: {}", self.ruled_out.join(", "))?;
@@ -241,6 +258,28 @@ fn resource_text(resource: &Option<Resource>, allowed_path: &str) -> String {
     }
 }
 
+/// The rest of a permission refusal: what is held, who refused, what to grant. A JSON 403 is the
+/// PBX's access control refusing a web user's role (a session from `login`): API keys are
+/// refused with 401, and requests without a token are not checked at all.
+fn denial_text(
+    granted: &Option<Access>,
+    origin: &DenialOrigin,
+    status: &Option<u16>,
+    required: &Access,
+    what: &str,
+) -> String {
+    if *status == Some(403) {
+        return format!(
+            "the logged-in user's role may not do this (refused by the PBX's access control with HTTP 403). Give the role {required} on {what}, or log in as an administrator"
+        );
+    }
+    format!(
+        "{} ({}). Grant {required} for {what} in System → API Keys",
+        granted_text(granted),
+        origin_text(origin, status)
+    )
+}
+
 fn origin_text(origin: &DenialOrigin, status: &Option<u16>) -> String {
     match (origin, status) {
         (DenialOrigin::Local, _) => {
@@ -270,6 +309,18 @@ fn revocation_note(filter: &NetworkFilter) -> &'static str {
     }
 }
 
+fn rate_advice(messages: &[String]) -> String {
+    if messages.is_empty() {
+        "It bans an address for 300 s × 2ⁿ after ~200 requests a minute; keep the client's rate governor on".to_owned()
+    } else {
+        // The PHP limits: 10 failed logins, or 100 refresh attempts, per address in 5 minutes.
+        format!(
+            "The PBX said: {}. Wait for its 5-minute window to pass; do not retry a login in a loop",
+            messages.join("; ")
+        )
+    }
+}
+
 fn opt_duration(d: &Option<Duration>) -> String {
     match d {
         Some(d) => format!("; retry after {} s", d.as_secs().max(1)),
@@ -290,22 +341,26 @@ pub type Error = MikoPbxError;
 #[cfg_attr(feature = "uniffi", uniffi::export(Display))]
 #[non_exhaustive]
 pub enum MikoPbxError {
-    /// 401 that could not be pinned on a permission or a network filter.
+    /// 401 that could not be pinned on a permission or a network filter, a refused login, or a
+    /// session that has ended.
     #[error("{}unauthorized{}: {diagnosis}", op_prefix(.operation), status_suffix(.status))]
     Unauthorized {
         /// Operation name.
         operation: Option<String>,
-        /// HTTP status (401).
+        /// HTTP status (401), `None` when refused before sending.
         status: Option<u16>,
-        /// What the client ruled out and what remains.
-        diagnosis: Diagnosis,
+        /// What the client ruled out and what remains (boxed: it is the largest part of the
+        /// error, which every `Result` carries).
+        diagnosis: Box<Diagnosis>,
+        /// The server's messages (for a refused login: "… you have N attempts left", in the
+        /// PBX's language).
+        messages: Vec<String>,
     },
-    /// The key lacks a permission.
+    /// The key lacks a permission (or, with HTTP 403, the logged-in user's role does).
     #[error(
-        "{}needs {required} on {what} ({allowed_path}: {req}); {} ({}). Grant {required} for {what} in System → API Keys",
+        "{}needs {required} on {what} ({allowed_path}: {req}); {}",
         op_prefix(.operation),
-        granted_text(.granted),
-        origin_text(.origin, .status),
+        denial_text(.granted, .origin, .status, .required, &resource_text(.resource, .allowed_path)),
         what = resource_text(.resource, .allowed_path),
         req = .required.as_str()
     )]
@@ -371,9 +426,10 @@ pub enum MikoPbxError {
         /// Server messages.
         messages: Vec<String>,
     },
-    /// Rate limited (429).
-    #[error("{}the PBX is rate limiting this address{}{}. It bans an address for 300 s × 2ⁿ after ~200 requests a minute; keep the client's rate governor on",
-        op_prefix(.operation), status_suffix(.status), opt_duration(.retry_after))]
+    /// Rate limited (429): by nginx (plain text, no messages), or by the PBX's own limits on
+    /// logins and session refreshes (a JSON answer with messages).
+    #[error("{}the PBX is rate limiting this address{}{}. {}",
+        op_prefix(.operation), status_suffix(.status), opt_duration(.retry_after), rate_advice(.messages))]
     RateLimited {
         /// Operation name.
         operation: Option<String>,
@@ -381,6 +437,8 @@ pub enum MikoPbxError {
         status: Option<u16>,
         /// From `Retry-After`, when sent.
         retry_after: Option<Duration>,
+        /// The server's messages, when it answered with JSON (the login and refresh limits).
+        messages: Vec<String>,
     },
     /// The nginx WAF refused the request (plain-text 403).
     #[error("{}blocked by the PBX's web firewall{}: {body:?}. The URL, query, User-Agent or (on newer PBX builds) the request body matched an attack pattern (e.g. `' or`, `select … from`, `update … set`, `1=1`, `..`); rephrase the text, name or search term",
@@ -592,6 +650,8 @@ impl Error {
             Error::NotFound { messages, .. }
             | Error::Validation { messages, .. }
             | Error::Conflict { messages, .. }
+            | Error::Unauthorized { messages, .. }
+            | Error::RateLimited { messages, .. }
             | Error::Server { messages, .. } => messages,
             _ => &[],
         }
@@ -626,7 +686,7 @@ impl Error {
     /// The 401 diagnosis, for [`ErrorKind::Unauthorized`].
     pub fn diagnosis(&self) -> Option<&Diagnosis> {
         match self {
-            Error::Unauthorized { diagnosis, .. } => Some(diagnosis),
+            Error::Unauthorized { diagnosis, .. } => Some(diagnosis.as_ref()),
             _ => None,
         }
     }

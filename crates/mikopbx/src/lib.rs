@@ -61,6 +61,13 @@
 //! assert_eq!(needed.to_allowed_paths().get("/api/v3/cdr").map(String::as_str), Some("read"));
 //! ```
 //!
+//! # Web sessions
+//!
+//! Admin tools that act as a person log in instead of holding a key: a client built without
+//! an API key calls [`Client::login`] with a web user's name and password, and every call then
+//! carries the session's JWT, renewed before it expires; [`Client::logout`] ends it. Both tokens
+//! stay in memory and out of every `Debug`, log and error. See [`session`].
+//!
 //! # Errors
 //!
 //! One [`Error`] enum; [`Error::kind`] gives the [`ErrorKind`] (`as_str()` is the name every
@@ -106,6 +113,7 @@ pub mod reference;
 mod request;
 pub mod resources;
 mod retry;
+pub mod session;
 pub mod transport;
 
 pub use api::Paged;
@@ -124,6 +132,7 @@ pub use recordings::{
 // Every resource's handle, models and cursors (`mikopbx::Employee`, `mikopbx::CdrPager`, …).
 pub use request::ApiResponse;
 pub use resources::prelude::*;
+pub use session::SessionInfo;
 
 impl Client {
     /// Probes a read of `resource` with this client's key: `Some(true)` accepted, `Some(false)`

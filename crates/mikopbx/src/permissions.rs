@@ -196,6 +196,8 @@ resources! {
     Users => "users", "Users";
     /// OpenAPI metadata.
     Openapi => "openapi", "OpenAPI";
+    /// The web session (`auth:login`, `auth:refresh`, `auth:logout`; see `Client::login`).
+    Auth => "auth", "Authentication";
 }
 
 impl Resource {

@@ -367,6 +367,10 @@ impl Client {
         let result = self.send_json(op, &target.path, &target.query, body).await;
         let reply = match (result, known) {
             (Ok(reply), _) => reply,
+            // A session's 401 is already explained (the key diagnosis is for API keys).
+            (Err(e @ Error::Unauthorized { .. }), _) if self.uses_session() => {
+                return Err(e.with_operation(name));
+            }
             (Err(Error::Unauthorized { .. }), Some(op)) if self.diagnoses() => {
                 let diagnosed =
                     Box::pin(crate::diagnose::diagnose_401(self, op, &target.path)).await;
@@ -457,6 +461,7 @@ impl Client {
                 }
             }
             _ => Error::Unauthorized {
+                messages: Vec::new(),
                 operation: Some(REQUEST.into()),
                 status,
                 diagnosis: Diagnosis {
@@ -476,7 +481,8 @@ impl Client {
                     advice: "Check the key in System → API Keys; `mikopbx doctor` tests the \
                              key itself"
                         .into(),
-                },
+                }
+                .into(),
             },
         }
     }
@@ -485,6 +491,7 @@ impl Client {
 /// The ID-heuristic refusal, for a path outside the table.
 fn id_quirk(target: &Target, resource: Resource, required: Access) -> Error {
     Error::Unauthorized {
+        messages: Vec::new(),
         operation: None,
         status: None,
         diagnosis: Diagnosis {
@@ -499,7 +506,8 @@ fn id_quirk(target: &Target, resource: Resource, required: Access) -> Error {
                  key with full permissions for this call",
                 target.id.as_deref().unwrap_or_default()
             ),
-        },
+        }
+        .into(),
     }
 }
 

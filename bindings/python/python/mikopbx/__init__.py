@@ -19,7 +19,7 @@ from . import _api, _bridge, _errors, _native  # noqa: F401  (_bridge registers 
 from ._api import *  # noqa: F403  (the record classes and pagers)
 from ._calls import AsyncCallsApi, CallsApi, CallWatch
 from ._provisioning import CreatedApiKey
-from ._client import ApiResponse, AsyncClient, Client, ClientOptions, Permissions, RateLimit
+from ._client import ApiResponse, AsyncClient, Client, ClientOptions, Permissions, RateLimit, Session
 from ._native import CallEvent, CallEventType
 from ._recordings import AsyncRecording, Recording, RecordingFormat, RecordingInfo
 from ._errors import *  # noqa: F403  (the exception tree)
@@ -35,6 +35,7 @@ __all__ = [
     "Permissions",
     "RateLimit",
     "ApiResponse",
+    "Session",
     "AsyncCallsApi",
     "CallsApi",
     "CreatedApiKey",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from types import TracebackType
 from typing import (
     TYPE_CHECKING,
@@ -37,7 +38,15 @@ from ._errors import ConfigurationError
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-__all__ = ["Client", "AsyncClient", "ClientOptions", "Permissions", "RateLimit", "ApiResponse"]
+__all__ = [
+    "Client",
+    "AsyncClient",
+    "ClientOptions",
+    "Permissions",
+    "RateLimit",
+    "ApiResponse",
+    "Session",
+]
 
 #: A key's permissions: ``"full"``, or a map from resource to ``"read"``/``"write"``. Resources are
 #: short names (``{"extensions": "read"}``) or API paths (``{"/api/v3/extensions": "read"}``).
@@ -130,6 +139,21 @@ _C = TypeVar("_C", bound="_ClientBase")
 
 
 @dataclass(frozen=True)
+class Session:
+    """A web session (``client.login``): the user the PBX logged in and when the current access
+    token expires (UTC; it moves forward each time the client renews it). Never a token: the SDK
+    keeps both tokens to itself, in memory."""
+
+    login: str
+    expires_at: datetime
+
+    @classmethod
+    def _from_native(cls, native: Tuple[str, float]) -> Session:
+        login, expires_at = native
+        return cls(login, datetime.fromtimestamp(expires_at, tz=timezone.utc))
+
+
+@dataclass(frozen=True)
 class ApiResponse:
     """The answer of ``client.request``: the HTTP status, the envelope's ``data`` decoded from
     JSON (dicts, lists, strings as the PBX sent them), and its messages."""
@@ -189,8 +213,15 @@ class _ClientBase:
         # Never the key: only the address.
         return f"{type(self).__name__}(url={self.url!r})"
 
+    @property
+    def session(self) -> Optional[Session]:
+        """The web session while this client is logged in (``login``), else ``None``."""
+        native = self._native.session()
+        return None if native is None else Session._from_native(native)
+
     def close(self) -> None:
-        """Release the connection pool. Later calls raise :class:`ConfigurationError`."""
+        """Release the connection pool. Later calls raise :class:`ConfigurationError`. It does
+        not log out: call ``logout()`` first to end a session on the PBX."""
         self._native.close()
 
 
@@ -229,6 +260,33 @@ class Client(Resources, _ClientBase):
         return ApiResponse._from_native(self._native.request(method, path, body))
 
 
+    def login(self, username: str, password: str) -> Session:
+        """Start a web session on a client built without ``api_key``: log in as the PBX web user
+        ``username`` (the administrator is ``admin``). Every later call carries the session's
+        access token, which the client renews before it expires; ``logout()`` ends it. The
+        tokens stay in the SDK's memory (never on disk, in ``repr()``, logs or errors) and the
+        password is not kept.
+
+        Raises :class:`AuthenticationError` (``cause == "wrong_credentials"``, the PBX's
+        "attempts left" in ``messages``) for a wrong name or password, :class:`RateLimitError`
+        once the PBX refuses logins from this address (10 failures in 5 minutes), and
+        :class:`ConfigurationError` on a client with an API key. A login is never repeated
+        after an ambiguous failure.
+
+        >>> with mikopbx.Client("https://pbx.example.com", ca_cert="ca.pem") as pbx:
+        ...     pbx.login("admin", password)
+        ...     pbx.system.check_auth()
+        ...     pbx.logout()
+        """
+        return Session._from_native(self._native.login(username, password))
+
+    def logout(self) -> None:
+        """End the web session: the PBX forgets the refresh token and the client both tokens,
+        whatever the answer. Later calls raise :class:`AuthenticationError`
+        (``cause == "logged_out"``) until the next ``login``. Does nothing when not logged in."""
+        self._native.logout()
+
+
 class AsyncClient(AsyncResources, _ClientBase):
     """The asyncio MikoPBX client. Options: :class:`ClientOptions`.
 
@@ -254,3 +312,11 @@ class AsyncClient(AsyncResources, _ClientBase):
     async def request(self, method: str, path: str, body: Any = None) -> ApiResponse:
         """:meth:`Client.request`, awaited."""
         return ApiResponse._from_native(await self._native.request_async(method, path, body))
+
+    async def login(self, username: str, password: str) -> Session:
+        """:meth:`Client.login`, awaited."""
+        return Session._from_native(await self._native.login_async(username, password))
+
+    async def logout(self) -> None:
+        """:meth:`Client.logout`, awaited."""
+        await self._native.logout_async()

@@ -53,7 +53,8 @@ class MikoPBXError(Exception):
             locally, connection or TLS failure, ...).
         tls_kind: why the certificate was refused (``TLSError``): ``"unknown_issuer"``,
             ``"expired"``, ``"hostname_mismatch"``, ``"pin_mismatch"`` or ``"other"``.
-        messages: the server's messages (validation, not found, conflict, server errors).
+        messages: the server's messages (validation, not found, conflict, server errors; a
+            refused login's "... you have N attempts left"; the login and refresh rate limits).
         retry_after: seconds to wait, when the PBX said (rate limit, busy).
         resource: for a permission refusal, the resource as the path segment after ``/api/v3/``
             (``"employees"``), or ``None`` for a path a PBX module adds (``client.request``).
@@ -63,8 +64,10 @@ class MikoPBXError(Exception):
         granted: what the key holds on that resource, or ``None``.
         origin: ``"local"`` (refused before sending: nothing was sent) or ``"server"``.
         cause: for a 401, the diagnosed cause: ``"invalid_key"``, ``"no_key"``, ``"id_quirk"``
-            (the PBX's id heuristic refuses restricted keys on this record id) or
-            ``"undetermined"``.
+            (the PBX's id heuristic refuses restricted keys on this record id),
+            ``"wrong_credentials"`` (``login`` refused the user name or password),
+            ``"logged_out"`` (this client logged out; nothing was sent), ``"session_expired"``
+            (the PBX refused the session's refresh token: log in again) or ``"undetermined"``.
         ruled_out, remaining: for a 401, the causes the client excluded and those still possible.
     """
 
@@ -128,8 +131,9 @@ def _rebuild(cls: Type[MikoPBXError], message: str, state: Dict[str, Any]) -> Mi
 
 
 class AuthenticationError(MikoPBXError):
-    """401: the PBX refused the key. The PBX says nothing more; the client's diagnosis narrows
-    it down (``cause``) and says what it ruled out (``ruled_out``, ``remaining``)."""
+    """401: the PBX refused the key, the login or the session. The PBX says nothing more; the
+    client's diagnosis narrows it down (``cause``) and says what it ruled out (``ruled_out``,
+    ``remaining``)."""
 
     kind = "unauthorized"
 
@@ -167,7 +171,8 @@ class ConflictError(MikoPBXError):
 
 
 class RateLimitError(MikoPBXError):
-    """429: too many requests (the PBX bans for 300 s × 2ⁿ); ``retry_after`` when it said."""
+    """429: too many requests (the PBX bans for 300 s × 2ⁿ), or too many logins or session
+    refreshes from this address (``messages`` then says so); ``retry_after`` when it said."""
 
     kind = "rate_limited"
 

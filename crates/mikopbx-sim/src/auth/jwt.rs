@@ -21,11 +21,12 @@ pub(crate) struct Claims {
     pub(crate) role: String,
 }
 
-/// Sign an access token issued at `now` (simulated Unix seconds).
-pub(crate) fn issue(secret: &str, user_id: &str, role: &str, now: i64) -> String {
+/// Sign an access token issued at `now` (simulated Unix seconds) that expires `ttl` seconds
+/// later (`JWTHelper::generate($payload, ACCESS_TOKEN_TTL)`).
+pub(crate) fn issue(secret: &str, user_id: &str, role: &str, now: i64, ttl: i64) -> String {
     let header = URL_SAFE_NO_PAD.encode(br#"{"typ":"JWT","alg":"HS256"}"#);
     let claims = json!({"userId": user_id, "role": role, "language": "en",
-                        "iat": now, "exp": now + ACCESS_TTL, "nbf": now});
+                        "iat": now, "exp": now + ttl, "nbf": now});
     let payload = URL_SAFE_NO_PAD.encode(claims.to_string());
     let signing_input = format!("{header}.{payload}");
     let key = hmac::Key::new(hmac::HMAC_SHA256, secret.as_bytes());
@@ -76,7 +77,7 @@ mod tests {
 
     #[test]
     fn leeway_and_signature() {
-        let t = issue("s3cret", "admin", "admins", 1_000);
+        let t = issue("s3cret", "admin", "admins", 1_000, ACCESS_TTL);
         assert!(validate("s3cret", &t, 1_000).is_some());
         assert!(validate("s3cret", &t, 1_000 + ACCESS_TTL + LEEWAY).is_some());
         assert!(validate("s3cret", &t, 1_000 + ACCESS_TTL + LEEWAY + 1).is_none());

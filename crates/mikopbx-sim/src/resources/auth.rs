@@ -16,15 +16,17 @@ use crate::util::{is_php_localhost, random_hex, sha256_hex};
 /// `LoginAction::MAX_ATTEMPTS` failures per `ATTEMPTS_INTERVAL` (300 s) per IP.
 const MAX_LOGIN_ATTEMPTS: u32 = 10;
 const ATTEMPTS_INTERVAL: i64 = 300;
-/// `RefreshAction`: 100 refreshes per 5 minutes per IP.
+/// `RefreshAction::MAX_REFRESH_ATTEMPTS` per 5 minutes per IP, this attempt included: 99 pass.
 const MAX_REFRESHES: u32 = 100;
 
 /// English texts from `src/Common/Messages/en/Auth.php`. Messages are translated into the PBX
 /// admin language on a real server, so clients must never match on them.
-/// `auth_WrongLoginPassword` uses the `Common.php` definition, which loads after `Auth.php`;
-/// that placeholders are substituted in the live text is unverified.
+/// `auth_WrongLoginPassword` and `auth_TooManyLoginAttempts` use their `Common.php`
+/// definitions: `MessagesProvider` merges the files in `glob()` order, so `Common.php` overrides
+/// `Auth.php`, and Phalcon's default interpolator fills `%name%` placeholders (Auth.php's
+/// `{interval}` would stay unfilled). That the live text reads so is inferred, not run.
 fn too_many(interval: i64) -> String {
-    format!("Too many login attempts. Please try again in {interval} seconds.")
+    format!("Too many authorization attempts. Your IP address is blocked for {interval} seconds.")
 }
 const LOGIN_REQUIRED: &str = "Either login+password or sessionToken must be provided";
 fn wrong_password(attempts: u32) -> String {
@@ -108,7 +110,8 @@ fn login(call: &Call<'_>) -> ApiResult {
     };
     let now = call.app.cfg.clock.unix();
     let secret = call.app.read(|s| s.jwt_secret.clone());
-    let access = jwt::issue(&secret, user.login, user.role, now);
+    let ttl = call.app.cfg.access_token_ttl;
+    let access = jwt::issue(&secret, user.login, user.role, now, ttl);
     let refresh = random_hex(32);
     let remember = ctx.params.get("rememberMe") == Some(&serde_json::Value::Bool(true));
     call.app.write(|s| {
@@ -123,7 +126,7 @@ fn login(call: &Call<'_>) -> ApiResult {
             },
         );
     });
-    let mut r = call.ok(json!({"accessToken": access, "tokenType": "Bearer", "expiresIn": jwt::ACCESS_TTL, "login": user.login}));
+    let mut r = call.ok(json!({"accessToken": access, "tokenType": "Bearer", "expiresIn": ttl, "login": user.login}));
     r.headers.push((
         SET_COOKIE,
         cookie(call, &refresh, remember.then_some(jwt::REFRESH_TTL)),
@@ -137,7 +140,9 @@ fn refresh(call: &Call<'_>) -> ApiResult {
         let mut counts = lock(&call.app.refresh_attempts);
         let n = counts.entry(key).or_insert(0);
         *n += 1;
-        if *n > MAX_REFRESHES {
+        // `checkRefreshRateLimit` counts this attempt first and refuses when nothing remains
+        // (`max(100 - count, 0) <= 0`): the 100th refresh of a window is already a 429.
+        if *n >= MAX_REFRESHES {
             return call.fail(too_many(ATTEMPTS_INTERVAL)).code(429);
         }
     }
@@ -155,9 +160,10 @@ fn refresh(call: &Call<'_>) -> ApiResult {
     };
     // ENABLE_TOKEN_ROTATION = false: the same cookie stays valid.
     let secret = call.app.read(|s| s.jwt_secret.clone());
-    let access = jwt::issue(&secret, &stored.user_id, &stored.role, now as i64);
+    let ttl = call.app.cfg.access_token_ttl;
+    let access = jwt::issue(&secret, &stored.user_id, &stored.role, now as i64, ttl);
     call.ok(
-        json!({"accessToken": access, "tokenType": "Bearer", "expiresIn": jwt::ACCESS_TTL,
+        json!({"accessToken": access, "tokenType": "Bearer", "expiresIn": ttl,
                    "homePage": "/admin-cabinet/extensions/index"}),
     )
 }
@@ -165,12 +171,15 @@ fn refresh(call: &Call<'_>) -> ApiResult {
 fn logout(call: &Call<'_>) -> ApiResult {
     // Logout needs a Bearer token; the middleware let localhost through without one, but
     // `auth:logout` is not public, so a token-less remote call never gets here.
-    if let Some(token) = call.ctx.cookie("refreshToken") {
-        let hash = sha256_hex(token.as_bytes());
-        call.app.write(|s| {
-            s.refresh_tokens.remove(&hash);
-        });
-    }
+    // No (or an empty) cookie: "already logged out", and no cookie instructions
+    // (`LogoutAction::main`: `empty($refreshToken)` returns before `_cookieData`).
+    let Some(token) = call.ctx.cookie("refreshToken").filter(|t| !t.is_empty()) else {
+        return call.ok(json!({"message": "Successfully logged out"}));
+    };
+    let hash = sha256_hex(token.as_bytes());
+    call.app.write(|s| {
+        s.refresh_tokens.remove(&hash);
+    });
     let mut r = call.ok(json!({"message": "Successfully logged out"}));
     r.headers.push((
         SET_COOKIE,
