@@ -101,6 +101,7 @@
 extern crate self as mikopbx_sim;
 
 mod ajam;
+mod ajam_events;
 mod app;
 mod audio;
 mod auth;
