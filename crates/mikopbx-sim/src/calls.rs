@@ -19,6 +19,9 @@
 //!   `playback_url`/`download_url` carry a fresh 32-hex token minted by every list call, valid
 //!   3600 s and sliding on use (`src/PBXCoreREST/Lib/Cdr/DataStructure.php:643-660`,
 //!   `PlaybackAction.php:369-391`).
+//! * the AMI events of its channels (`Newchannel` … `Hangup`), for AJAM's `WaitEvent`
+//!   ([`crate::ajam_events`]). Each channel gets a uniqueid `mikopbx-<epoch>.<n>` from one
+//!   counter, as Asterisk's `uniqueint`; the first channel's is the linkedid.
 //!
 //! Times are the PBX's naive local time `Y-m-d H:i:s.mmm` (`getNowDate`, `extensions.lua:118-120`);
 //! the simulator's PBX runs in UTC. Placed calls live in memory only (not in `state.json`).
@@ -65,18 +68,71 @@ pub(crate) enum Phase {
 pub(crate) struct PlacedCall {
     seq: u64,
     pub(crate) linkedid: String,
-    from: String,
-    to: String,
-    did: String,
-    from_internal: bool,
-    to_internal: bool,
-    placed: f64,
-    answered: Option<f64>,
-    ended: f64,
-    src_chan: String,
-    dst_chan: String,
+    pub(crate) from: String,
+    pub(crate) to: String,
+    pub(crate) did: String,
+    pub(crate) from_internal: bool,
+    pub(crate) to_internal: bool,
+    pub(crate) placed: f64,
+    pub(crate) answered: Option<f64>,
+    pub(crate) ended: f64,
+    pub(crate) src_chan: String,
+    pub(crate) dst_chan: String,
+    /// The channel uniqueids (`<systemname>-<epoch>.<counter>`, AMI's `Uniqueid`) of
+    /// `src_chan` and `dst_chan`; without an originate the first is the linkedid.
+    pub(crate) src_uniqueid: String,
+    pub(crate) dst_uniqueid: String,
+    /// The `Local/` pair that rang the agent first, for a call placed by AMI `Originate`.
+    pub(crate) originate: Option<PlacedOriginate>,
+    /// The CDR `UNIQUEID` (`<uniqueid>_<6 random>`), not a channel's.
     uniqueid: String,
 }
+
+/// What an AMI `Originate` of `Local/<ext>@internal-originate` adds to a call: a `Local/`
+/// pair whose `;2` half rings the agent; when the agent answers, the agent's channel is
+/// redirected to dial the customer (calls-events-recordings.md §3).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct OriginateLeg {
+    /// What follows `Local/` in `Channel:` (`201@internal-originate`).
+    pub(crate) data: String,
+    /// `Context:` and `Exten:` of the action (where the answered `;1` half goes).
+    pub(crate) context: String,
+    pub(crate) exten: String,
+    /// `CallerID:` as `ast_callerid_parse` splits it.
+    pub(crate) cid_num: String,
+    pub(crate) cid_name: String,
+    /// `ActionID:` of the action (echoed in `OriginateResponse`).
+    pub(crate) action_id: String,
+    /// `OtherChannelId:` (the `;2` half's uniqueid), if given.
+    pub(crate) other_channel_id: Option<String>,
+    /// Milliseconds before the agent answers.
+    pub(crate) agent_answer_ms: u64,
+}
+
+/// A `Local/` pair as the call engine named it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct LocalPair {
+    /// `Local/<data>-<8 hex>;1` and `;2` (`ast_unreal_new_channels`).
+    pub(crate) name1: String,
+    pub(crate) name2: String,
+    /// `;1`'s uniqueid is `ChannelId` (else a new one); `;2`'s is `OtherChannelId`, else
+    /// `<ChannelId>;2`, else a new one (`core_unreal.c`).
+    pub(crate) uniqueid1: String,
+    pub(crate) uniqueid2: String,
+}
+
+/// The originate part of a placed call.
+#[derive(Debug, Clone)]
+pub(crate) struct PlacedOriginate {
+    pub(crate) leg: OriginateLeg,
+    pub(crate) pair: LocalPair,
+    /// When the agent answered (simulated seconds).
+    pub(crate) agent_answered: f64,
+}
+
+/// Simulated seconds between the agent answering and the redirected agent channel dialing the
+/// customer: `[all_peers]` runs `Wait(0.2)` before `ChannelRedirect` (`InternalContexts.php`).
+pub(crate) const REDIRECT_WAIT: f64 = 0.2;
 
 /// What `POST /_sim/calls` asks for.
 #[derive(Debug, Clone, PartialEq)]
@@ -89,6 +145,8 @@ pub(crate) struct CallRequest {
     pub(crate) did: Option<String>,
     /// The linkedid to use (AMI `Originate`'s `ChannelId`); `None`: Asterisk's own.
     pub(crate) linkedid: Option<String>,
+    /// Set when AMI `Originate` placed the call.
+    pub(crate) originate: Option<OriginateLeg>,
 }
 
 fn valid_number(n: &str) -> bool {
@@ -131,6 +189,7 @@ impl CallRequest {
             ring_ms: millis("ring_ms")?.unwrap_or(DEFAULT_RING_MS),
             did,
             linkedid: None,
+            originate: None,
         })
     }
 }
@@ -141,6 +200,10 @@ pub(crate) struct CallBook {
     calls: Vec<PlacedCall>,
     /// token → (call seq, expiry in simulated seconds).
     tokens: HashMap<String, (u64, f64)>,
+    /// Asterisk's `uniqueint`: every channel uniqueid Asterisk makes itself takes the next one.
+    uniqueint: u64,
+    /// The unreal channels' `name_sequence` (`core_unreal.c`), for `Local/…-<8 hex>;1`.
+    local_seq: u32,
 }
 
 /// A simulated time in whole milliseconds (so 0.25 + 0.8 is 1.050, not 1.049…).
@@ -292,6 +355,37 @@ impl PlacedCall {
 }
 
 impl CallBook {
+    /// A channel uniqueid Asterisk makes for a channel created at `t`:
+    /// `<systemname>-<time(NULL)>.<uniqueint++>` (`systemname = mikopbx`, `AsteriskConf.php:83`).
+    fn new_uniqueid(&mut self, t: f64) -> String {
+        self.uniqueint += 1;
+        format!("mikopbx-{}.{}", whole(t), self.uniqueint)
+    }
+
+    /// The `Local/<data>` pair `ast_request("Local", …)` makes at `now` for an originate.
+    pub(crate) fn local_pair(
+        &mut self,
+        data: &str,
+        channel_id: Option<&str>,
+        other_channel_id: Option<&str>,
+        now: f64,
+    ) -> LocalPair {
+        let n = self.local_seq;
+        self.local_seq = self.local_seq.wrapping_add(1);
+        let uniqueid1 = channel_id.map_or_else(|| self.new_uniqueid(now), str::to_owned);
+        let uniqueid2 = match (other_channel_id, channel_id) {
+            (Some(other), _) => other.to_owned(),
+            (None, Some(id)) => format!("{id};2"),
+            (None, None) => self.new_uniqueid(now),
+        };
+        LocalPair {
+            name1: format!("Local/{data}-{n:08x};1"),
+            name2: format!("Local/{data}-{n:08x};2"),
+            uniqueid1,
+            uniqueid2,
+        }
+    }
+
     /// Places a call at simulated time `now`; `internal` tells whether a number is an
     /// extension of this PBX.
     pub(crate) fn place(
@@ -301,12 +395,37 @@ impl CallBook {
         internal: &dyn Fn(&str) -> bool,
     ) -> String {
         let seq = self.calls.len() as u64 + 1;
-        // Asterisk's uniqueids are `<systemname>-<epoch>.<counter>` (`AsteriskConf.php:83`); the
-        // first channel's uniqueid is the linkedid.
-        let linkedid = req
-            .linkedid
-            .clone()
-            .unwrap_or_else(|| format!("mikopbx-{}.{seq}", whole(now)));
+        // The first channel's uniqueid is the linkedid: the `Local/…;1` of an originate (its
+        // `ChannelId`), else the caller's channel (calls-events-recordings.md §3).
+        let (originate, src_uniqueid, linkedid) = match &req.originate {
+            Some(leg) => {
+                let pair = self.local_pair(
+                    &leg.data,
+                    req.linkedid.as_deref(),
+                    leg.other_channel_id.as_deref(),
+                    now,
+                );
+                let linkedid = pair.uniqueid1.clone();
+                let placed = PlacedOriginate {
+                    leg: leg.clone(),
+                    pair,
+                    agent_answered: now + leg.agent_answer_ms as f64 / 1000.0,
+                };
+                (Some(placed), self.new_uniqueid(now), linkedid)
+            }
+            None => {
+                let id = req
+                    .linkedid
+                    .clone()
+                    .unwrap_or_else(|| self.new_uniqueid(now));
+                (None, id.clone(), id)
+            }
+        };
+        // An originate's customer leg is created when the redirected agent channel dials.
+        let dst_created = originate
+            .as_ref()
+            .map_or(now, |o| o.agent_answered + REDIRECT_WAIT);
+        let dst_uniqueid = self.new_uniqueid(dst_created);
         let (from_internal, to_internal) = (internal(&req.from), internal(&req.to));
         let chan = |number: &str, internal: bool, n: u64| {
             let endpoint = if internal { number } else { TRUNK };
@@ -338,8 +457,16 @@ impl CallBook {
             ended,
             src_chan: chan(&req.from, from_internal, 0),
             dst_chan: chan(&req.to, to_internal, 1),
+            src_uniqueid,
+            dst_uniqueid,
+            originate,
         });
         linkedid
+    }
+
+    /// The call placed last.
+    pub(crate) fn last(&self) -> Option<&PlacedCall> {
+        self.calls.last()
     }
 
     /// Calls that are live at `now`, oldest first.

@@ -70,9 +70,8 @@ pub(crate) fn handle(
         }
         "/_sim/calls" => match CallRequest::parse(body) {
             Ok(req) => {
-                let internal =
-                    |n: &str| n.len() <= 4 || app.read(|s| s.employee_by_number(n).is_some());
-                let linkedid = lock(&app.calls).place(&req, app.cfg.clock.now(), &internal);
+                // Placed like an originate's call, so AJAM's `WaitEvent` sees its events too.
+                let linkedid = crate::ajam_events::place_call(app, &req);
                 envelope::json_response(200, json!({ "linkedid": linkedid }).to_string())
             }
             Err(e) => envelope::json_response(400, json!({ "error": e }).to_string()),

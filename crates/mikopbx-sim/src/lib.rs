@@ -104,6 +104,7 @@
 extern crate self as mikopbx_sim;
 
 mod ajam;
+mod ajam_events;
 mod app;
 mod audio;
 mod auth;
