@@ -30,6 +30,8 @@ from ._native import (
     Pager,
     PbxDateTime,
     PbxLanguage,
+    SipPeerStatus,
+    SipRegistration,
     SysInfo,
 )
 from ._recordings import AsyncCdrRecordings, CdrRecordings
@@ -62,6 +64,8 @@ __all__ = [
     "Pager",
     "PbxDateTime",
     "PbxLanguage",
+    "SipPeerStatus",
+    "SipRegistration",
     "SysInfo",
 ]
 
@@ -1479,6 +1483,31 @@ class AsyncConferenceRoomsApi:
         await self._native.call_async("conference_rooms.delete", {"id": id})
 
 
+class AsyncSipApi:
+    """``client.sip`` of ``AsyncClient``: the ``sip`` operations.
+
+    - ``peers_statuses``: State of every SIP peer
+    - ``registry``: Registration state of the SIP providers
+    """
+
+    __slots__ = ("_native",)
+
+    def __init__(self, native: NativeClient) -> None:
+        self._native = native
+
+    async def peers_statuses(self) -> List[SipPeerStatus]:
+        """The state of every PJSIP endpoint: employees' extensions (by number) and providers (by
+        uniqid). ``state`` is ``OK`` when the device is reachable, ``UNKNOWN`` otherwise.
+        """
+        return await self._native.call_async("sip.peers_statuses", {})
+
+    async def registry(self) -> List[SipRegistration]:
+        """The registration state of every SIP provider (``REGISTERED``, ``OFF`` for a disabled one,
+        or Asterisk's state upper-cased).
+        """
+        return await self._native.call_async("sip.registry", {})
+
+
 class AsyncResources:
     """The resource handles of ``AsyncClient``."""
 
@@ -1493,6 +1522,7 @@ class AsyncResources:
     network_filters: AsyncNetworkFiltersApi
     asterisk_managers: AsyncAsteriskManagersApi
     conference_rooms: AsyncConferenceRoomsApi
+    sip: AsyncSipApi
 
     def _attach(self, native: NativeClient) -> None:
         self.system = AsyncSystemApi(native)
@@ -1506,6 +1536,7 @@ class AsyncResources:
         self.network_filters = AsyncNetworkFiltersApi(native)
         self.asterisk_managers = AsyncAsteriskManagersApi(native)
         self.conference_rooms = AsyncConferenceRoomsApi(native)
+        self.sip = AsyncSipApi(native)
 
 
 # ---- blocking (the asyncio section, unasynced) ---------------------------------------------
@@ -2840,6 +2871,31 @@ class ConferenceRoomsApi:
         self._native.call("conference_rooms.delete", {"id": id})
 
 
+class SipApi:
+    """``client.sip`` of ``Client``: the ``sip`` operations.
+
+    - ``peers_statuses``: State of every SIP peer
+    - ``registry``: Registration state of the SIP providers
+    """
+
+    __slots__ = ("_native",)
+
+    def __init__(self, native: NativeClient) -> None:
+        self._native = native
+
+    def peers_statuses(self) -> List[SipPeerStatus]:
+        """The state of every PJSIP endpoint: employees' extensions (by number) and providers (by
+        uniqid). ``state`` is ``OK`` when the device is reachable, ``UNKNOWN`` otherwise.
+        """
+        return self._native.call("sip.peers_statuses", {})
+
+    def registry(self) -> List[SipRegistration]:
+        """The registration state of every SIP provider (``REGISTERED``, ``OFF`` for a disabled one,
+        or Asterisk's state upper-cased).
+        """
+        return self._native.call("sip.registry", {})
+
+
 class Resources:
     """The resource handles of ``Client``."""
 
@@ -2854,6 +2910,7 @@ class Resources:
     network_filters: NetworkFiltersApi
     asterisk_managers: AsteriskManagersApi
     conference_rooms: ConferenceRoomsApi
+    sip: SipApi
 
     def _attach(self, native: NativeClient) -> None:
         self.system = SystemApi(native)
@@ -2867,3 +2924,4 @@ class Resources:
         self.network_filters = NetworkFiltersApi(native)
         self.asterisk_managers = AsteriskManagersApi(native)
         self.conference_rooms = ConferenceRoomsApi(native)
+        self.sip = SipApi(native)

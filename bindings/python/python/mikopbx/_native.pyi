@@ -727,6 +727,46 @@ class PbxLanguage:
         """Fields this SDK does not model, as JSON text by name."""
     def __eq__(self, other: object) -> bool: ...
 
+class SipPeerStatus:
+    """One PJSIP endpoint (``AsteriskManager::getPjSipPeers()``): ``DeviceState`` "Not in use",
+    "In use", "Busy" and "Ringing" are ``OK``, anything else (such as "Unavailable") ``UNKNOWN``.
+    """
+    @property
+    def id(self) -> str:
+        """The endpoint: an extension number or a provider's uniqid."""
+    @property
+    def state(self) -> str:
+        """``OK`` or ``UNKNOWN``."""
+    @property
+    def detailed_state(self) -> str:
+        """Asterisk's device state (``Not in use``, ``In use``, ``Busy``, ``Ringing``, ``Unavailable``, …)."""
+    @property
+    def extra(self) -> Dict[str, str]:
+        """Fields this SDK does not model (a newer PBX may add some), as JSON text by name."""
+    def __eq__(self, other: object) -> bool: ...
+
+class SipRegistration:
+    """A provider's registration (``GetRegistryAction``): outbound registrations as Asterisk reports
+    them, then disabled providers (``OFF``) and inbound/unregistered ones (their endpoint state,
+    ``OK`` read as ``REGISTERED`` for inbound).
+    """
+    @property
+    def id(self) -> str:
+        """The provider's uniqid (``SIP-…``); "" for an outbound registration no provider matches."""
+    @property
+    def state(self) -> str:
+        """``REGISTERED``, ``OFF``, ``OK``, ``UNKNOWN``, ``REJECTED``, … (upper-cased by the server)."""
+    @property
+    def host(self) -> str:
+        """The provider's host."""
+    @property
+    def username(self) -> str:
+        """The provider's user name."""
+    @property
+    def extra(self) -> Dict[str, str]:
+        """Fields this SDK does not model (a newer PBX may add some), as JSON text by name."""
+    def __eq__(self, other: object) -> bool: ...
+
 class SysInfo:
     """System information (``sysinfo:getInfo``): the common fields typed, everything in ``raw_json``."""
     @property
@@ -988,6 +1028,8 @@ _ConferenceRoomsCreateArgs = TypedDict("_ConferenceRoomsCreateArgs", {"room": _C
 _ConferenceRoomsUpdateArgs = TypedDict("_ConferenceRoomsUpdateArgs", {"id": str, "room": _ConferenceRoomInput})
 _ConferenceRoomsPatchArgs = TypedDict("_ConferenceRoomsPatchArgs", {"id": str, "patch": _ConferenceRoomInput})
 _ConferenceRoomsDeleteArgs = TypedDict("_ConferenceRoomsDeleteArgs", {"id": str})
+_SipPeersStatusesArgs = TypedDict("_SipPeersStatusesArgs", {})
+_SipRegistryArgs = TypedDict("_SipRegistryArgs", {})
 
 class NativeClient:
     def __init__(self, url: str, options: Mapping[str, object]) -> None: ...
@@ -1103,6 +1145,10 @@ class NativeClient:
     @overload
     def call(self, operation: Literal["conference_rooms.delete"], args: _ConferenceRoomsDeleteArgs) -> None: ...
     @overload
+    def call(self, operation: Literal["sip.peers_statuses"], args: _SipPeersStatusesArgs) -> List[SipPeerStatus]: ...
+    @overload
+    def call(self, operation: Literal["sip.registry"], args: _SipRegistryArgs) -> List[SipRegistration]: ...
+    @overload
     def call_async(self, operation: Literal["system.ping"], args: _SystemPingArgs) -> Awaitable[None]: ...
     @overload
     def call_async(self, operation: Literal["system.check_auth"], args: _SystemCheckAuthArgs) -> Awaitable[None]: ...
@@ -1198,6 +1244,10 @@ class NativeClient:
     def call_async(self, operation: Literal["conference_rooms.patch"], args: _ConferenceRoomsPatchArgs) -> Awaitable[ConferenceRoom]: ...
     @overload
     def call_async(self, operation: Literal["conference_rooms.delete"], args: _ConferenceRoomsDeleteArgs) -> Awaitable[None]: ...
+    @overload
+    def call_async(self, operation: Literal["sip.peers_statuses"], args: _SipPeersStatusesArgs) -> Awaitable[List[SipPeerStatus]]: ...
+    @overload
+    def call_async(self, operation: Literal["sip.registry"], args: _SipRegistryArgs) -> Awaitable[List[SipRegistration]]: ...
     @overload
     def pager(self, operation: Literal["extensions.list"], args: _ExtensionsListArgs) -> Pager[Extension]: ...
     @overload

@@ -80,6 +80,8 @@ resources! {
     asterisk_managers,
     /// `conference-rooms`: meeting rooms callers dial into.
     conference_rooms,
+    /// `sip`: whether phones and trunks are online.
+    sip,
 }
 
 /// Removes `null` members so that optional fields are left out of request bodies.
