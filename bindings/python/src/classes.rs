@@ -27,6 +27,8 @@ pub fn add_records(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<mikopbx::NetworkFilterRecord>()?;
     m.add_class::<mikopbx::PbxDateTime>()?;
     m.add_class::<mikopbx::PbxLanguage>()?;
+    m.add_class::<mikopbx::SipPeerStatus>()?;
+    m.add_class::<mikopbx::SipRegistration>()?;
     m.add_class::<mikopbx::SysInfo>()?;
     Ok(())
 }

@@ -32,6 +32,8 @@ from ._native import (
     Pager,
     PbxDateTime,
     PbxLanguage,
+    SipPeerStatus,
+    SipRegistration,
     SysInfo,
 )
 from ._recordings import AsyncCdrRecordings, CdrRecordings
@@ -67,6 +69,8 @@ __all__ = [
     "Pager",
     "PbxDateTime",
     "PbxLanguage",
+    "SipPeerStatus",
+    "SipRegistration",
     "SysInfo",
 ]
 
@@ -1736,6 +1740,31 @@ class AsyncIvrMenuApi:
         await self._native.call_async("ivr_menu.delete", {"id": id})
 
 
+class AsyncSipApi:
+    """``client.sip`` of ``AsyncClient``: the ``sip`` operations.
+
+    - ``peers_statuses``: State of every SIP peer
+    - ``registry``: Registration state of the SIP providers
+    """
+
+    __slots__ = ("_native",)
+
+    def __init__(self, native: NativeClient) -> None:
+        self._native = native
+
+    async def peers_statuses(self) -> List[SipPeerStatus]:
+        """The state of every PJSIP endpoint: employees' extensions (by number) and providers (by
+        uniqid). ``state`` is ``OK`` when the device is reachable, ``UNKNOWN`` otherwise.
+        """
+        return await self._native.call_async("sip.peers_statuses", {})
+
+    async def registry(self) -> List[SipRegistration]:
+        """The registration state of every SIP provider (``REGISTERED``, ``OFF`` for a disabled one,
+        or Asterisk's state upper-cased).
+        """
+        return await self._native.call_async("sip.registry", {})
+
+
 class AsyncResources:
     """The resource handles of ``AsyncClient``."""
 
@@ -1751,6 +1780,7 @@ class AsyncResources:
     asterisk_managers: AsyncAsteriskManagersApi
     conference_rooms: AsyncConferenceRoomsApi
     ivr_menu: AsyncIvrMenuApi
+    sip: AsyncSipApi
 
     def _attach(self, native: NativeClient) -> None:
         self.system = AsyncSystemApi(native)
@@ -1765,6 +1795,7 @@ class AsyncResources:
         self.asterisk_managers = AsyncAsteriskManagersApi(native)
         self.conference_rooms = AsyncConferenceRoomsApi(native)
         self.ivr_menu = AsyncIvrMenuApi(native)
+        self.sip = AsyncSipApi(native)
 
 
 # ---- blocking (the asyncio section, unasynced) ---------------------------------------------
@@ -3337,6 +3368,31 @@ class IvrMenuApi:
         self._native.call("ivr_menu.delete", {"id": id})
 
 
+class SipApi:
+    """``client.sip`` of ``Client``: the ``sip`` operations.
+
+    - ``peers_statuses``: State of every SIP peer
+    - ``registry``: Registration state of the SIP providers
+    """
+
+    __slots__ = ("_native",)
+
+    def __init__(self, native: NativeClient) -> None:
+        self._native = native
+
+    def peers_statuses(self) -> List[SipPeerStatus]:
+        """The state of every PJSIP endpoint: employees' extensions (by number) and providers (by
+        uniqid). ``state`` is ``OK`` when the device is reachable, ``UNKNOWN`` otherwise.
+        """
+        return self._native.call("sip.peers_statuses", {})
+
+    def registry(self) -> List[SipRegistration]:
+        """The registration state of every SIP provider (``REGISTERED``, ``OFF`` for a disabled one,
+        or Asterisk's state upper-cased).
+        """
+        return self._native.call("sip.registry", {})
+
+
 class Resources:
     """The resource handles of ``Client``."""
 
@@ -3352,6 +3408,7 @@ class Resources:
     asterisk_managers: AsteriskManagersApi
     conference_rooms: ConferenceRoomsApi
     ivr_menu: IvrMenuApi
+    sip: SipApi
 
     def _attach(self, native: NativeClient) -> None:
         self.system = SystemApi(native)
@@ -3366,3 +3423,4 @@ class Resources:
         self.asterisk_managers = AsteriskManagersApi(native)
         self.conference_rooms = ConferenceRoomsApi(native)
         self.ivr_menu = IvrMenuApi(native)
+        self.sip = SipApi(native)

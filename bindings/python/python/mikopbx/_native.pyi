@@ -806,6 +806,46 @@ class PbxLanguage:
         """Fields this SDK does not model, as JSON text by name."""
     def __eq__(self, other: object) -> bool: ...
 
+class SipPeerStatus:
+    """One PJSIP endpoint (``AsteriskManager::getPjSipPeers()``): ``DeviceState`` "Not in use",
+    "In use", "Busy" and "Ringing" are ``OK``, anything else (such as "Unavailable") ``UNKNOWN``.
+    """
+    @property
+    def id(self) -> str:
+        """The endpoint: an extension number or a provider's uniqid."""
+    @property
+    def state(self) -> str:
+        """``OK`` or ``UNKNOWN``."""
+    @property
+    def detailed_state(self) -> str:
+        """Asterisk's device state (``Not in use``, ``In use``, ``Busy``, ``Ringing``, ``Unavailable``, …)."""
+    @property
+    def extra(self) -> Dict[str, str]:
+        """Fields this SDK does not model (a newer PBX may add some), as JSON text by name."""
+    def __eq__(self, other: object) -> bool: ...
+
+class SipRegistration:
+    """A provider's registration (``GetRegistryAction``): outbound registrations as Asterisk reports
+    them, then disabled providers (``OFF``) and inbound/unregistered ones (their endpoint state,
+    ``OK`` read as ``REGISTERED`` for inbound).
+    """
+    @property
+    def id(self) -> str:
+        """The provider's uniqid (``SIP-…``); "" for an outbound registration no provider matches."""
+    @property
+    def state(self) -> str:
+        """``REGISTERED``, ``OFF``, ``OK``, ``UNKNOWN``, ``REJECTED``, … (upper-cased by the server)."""
+    @property
+    def host(self) -> str:
+        """The provider's host."""
+    @property
+    def username(self) -> str:
+        """The provider's user name."""
+    @property
+    def extra(self) -> Dict[str, str]:
+        """Fields this SDK does not model (a newer PBX may add some), as JSON text by name."""
+    def __eq__(self, other: object) -> bool: ...
+
 class SysInfo:
     """System information (``sysinfo:getInfo``): the common fields typed, everything in ``raw_json``."""
     @property
@@ -1115,6 +1155,8 @@ _IvrMenuCreateArgs = TypedDict("_IvrMenuCreateArgs", {"menu": _IvrMenuInput})
 _IvrMenuUpdateArgs = TypedDict("_IvrMenuUpdateArgs", {"id": str, "menu": _IvrMenuInput})
 _IvrMenuPatchArgs = TypedDict("_IvrMenuPatchArgs", {"id": str, "patch": _IvrMenuPatch})
 _IvrMenuDeleteArgs = TypedDict("_IvrMenuDeleteArgs", {"id": str})
+_SipPeersStatusesArgs = TypedDict("_SipPeersStatusesArgs", {})
+_SipRegistryArgs = TypedDict("_SipRegistryArgs", {})
 
 class NativeClient:
     def __init__(self, url: str, options: Mapping[str, object]) -> None: ...
@@ -1251,6 +1293,10 @@ class NativeClient:
     @overload
     def call(self, operation: Literal["ivr_menu.delete"], args: _IvrMenuDeleteArgs) -> None: ...
     @overload
+    def call(self, operation: Literal["sip.peers_statuses"], args: _SipPeersStatusesArgs) -> List[SipPeerStatus]: ...
+    @overload
+    def call(self, operation: Literal["sip.registry"], args: _SipRegistryArgs) -> List[SipRegistration]: ...
+    @overload
     def call_async(self, operation: Literal["system.ping"], args: _SystemPingArgs) -> Awaitable[None]: ...
     @overload
     def call_async(self, operation: Literal["system.check_auth"], args: _SystemCheckAuthArgs) -> Awaitable[None]: ...
@@ -1362,6 +1408,10 @@ class NativeClient:
     def call_async(self, operation: Literal["ivr_menu.patch"], args: _IvrMenuPatchArgs) -> Awaitable[None]: ...
     @overload
     def call_async(self, operation: Literal["ivr_menu.delete"], args: _IvrMenuDeleteArgs) -> Awaitable[None]: ...
+    @overload
+    def call_async(self, operation: Literal["sip.peers_statuses"], args: _SipPeersStatusesArgs) -> Awaitable[List[SipPeerStatus]]: ...
+    @overload
+    def call_async(self, operation: Literal["sip.registry"], args: _SipRegistryArgs) -> Awaitable[List[SipRegistration]]: ...
     @overload
     def pager(self, operation: Literal["extensions.list"], args: _ExtensionsListArgs) -> Pager[Extension]: ...
     @overload

@@ -15,6 +15,7 @@ pub(crate) mod network_filters;
 pub(crate) mod password;
 pub(crate) mod pbx_status;
 pub(crate) mod php;
+pub(crate) mod sip;
 pub(crate) mod system;
 pub(crate) mod text_fields;
 
@@ -73,6 +74,12 @@ fn conference_id(s: &str) -> bool {
 }
 fn sip_provider_id(s: &str) -> bool {
     (s.starts_with("SIP-")) && any_id(s)
+}
+/// `idPattern: '[0-9A-Za-z_-]+'` of the sip controller.
+fn sip_peer_id(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 fn module_id(s: &str) -> bool {
     s.starts_with(|c: char| c.is_ascii_alphabetic()) && s.chars().all(|c| c.is_ascii_alphanumeric())
@@ -189,6 +196,16 @@ pub(crate) static SPECS: &[ResourceSpec] = &[
         public_methods: &[],
         id_ok: any_id,
         lib: "PbxStatus",
+    },
+    ResourceSpec {
+        name: "sip",
+        // `Controllers/Sip/RestController.php` maps more GET and POST actions; only these two
+        // are simulated, the rest answer the router's 404 (see `sip.rs`).
+        verbs: &[(G, &["getPeersStatuses", "getRegistry"])],
+        record_methods: &[],
+        public_methods: &[],
+        id_ok: sip_peer_id,
+        lib: "Sip",
     },
     ResourceSpec {
         name: "call-queues",
@@ -315,6 +332,7 @@ pub(crate) fn dispatch(call: &Call<'_>) -> ApiResult {
         "api-keys" => api_keys::handle(call),
         "cdr" => cdr::handle(call),
         "pbx-status" => pbx_status::handle(call),
+        "sip" => sip::handle(call),
         "call-queues" => call_queues::handle(call),
         "network-filters" => network_filters::handle(call),
         "asterisk-managers" => asterisk_managers::handle(call),

@@ -82,6 +82,8 @@ resources! {
     conference_rooms,
     /// `ivr-menu`: voice menus that route callers by the digits they press.
     ivr_menu,
+    /// `sip`: whether phones and trunks are online.
+    sip,
 }
 
 /// Removes `null` members so that optional fields are left out of request bodies.
