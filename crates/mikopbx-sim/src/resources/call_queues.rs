@@ -35,7 +35,7 @@ use crate::state::{CallQueue, QueueMember, Store};
 
 pub(crate) use numbers::{
     SYSTEM_EXTENSIONS, ivr_represent, next_free_application_number, number_represent,
-    queue_represent, renumber, restrict_list, taken_numbers,
+    queue_represent, renumber, restrict_list, standard_delete_answer, taken_numbers,
 };
 pub(crate) use save::{routing_pattern, sanitize_extension, valid_extension};
 
@@ -491,17 +491,8 @@ fn delete(call: &Call<'_>) -> ApiResult {
             }
         }
     });
-    let mut data = vec![
-        (
-            "deleted_count".to_string(),
-            PhpVal::Int(q.members.len() as i64),
-        ),
-        ("deleted_type".into(), PhpVal::s("queue member")),
-    ];
-    if number.is_some() {
-        data.push(("deleted_extension".into(), PhpVal::Bool(true)));
-    }
-    ok(call, "DeleteRecordAction", &PhpVal::Obj(data)).code(200)
+    let data = standard_delete_answer(q.members.len(), "queue member", number.is_some());
+    ok(call, "DeleteRecordAction", &data).code(200)
 }
 
 /// A state.json written before call queues had a typed store keeps them as loose JSON under

@@ -41,7 +41,7 @@ use serde_json::Value;
 
 use super::call_queues::{
     bool_field, int_field, ivr_represent, next_free_application_number, number_represent,
-    restrict_list, sqlite_like, str_field,
+    restrict_list, sqlite_like, standard_delete_answer, str_field,
 };
 use super::php::{PhpVal, php_empty, php_int, php_string, search_term, strip_tags};
 use super::text_fields::{normalize_search_index, number_parts, search_string};
@@ -529,17 +529,8 @@ fn delete(call: &Call<'_>) -> ApiResult {
             s.ivr_numbers.retain(|r| &r.number != n);
         }
     });
-    let mut data = vec![
-        (
-            "deleted_count".to_string(),
-            PhpVal::Int(m.actions.len() as i64),
-        ),
-        ("deleted_type".into(), PhpVal::s("IVR menu action")),
-    ];
-    if number.is_some() {
-        data.push(("deleted_extension".into(), PhpVal::Bool(true)));
-    }
-    ok(call, "DeleteRecordAction", &PhpVal::Obj(data)).code(200)
+    let data = standard_delete_answer(m.actions.len(), "IVR menu action", number.is_some());
+    ok(call, "DeleteRecordAction", &data).code(200)
 }
 
 /// A state.json written before IVR menus had a typed store keeps them as loose JSON under

@@ -3,6 +3,7 @@
 //! free application number, the RESTRICT relations that block a delete and the renumbering
 //! cascade (src/Common/Models/Extensions.php).
 
+use super::super::php::PhpVal;
 use crate::state::{CallQueue, Employee, IvrMenu, Store};
 
 /// The `SYSTEM` extensions every PBX has (UpdateConfigsUpToVer20241212::ensureSystemExtensionsExist)
@@ -216,6 +217,24 @@ pub(crate) fn renumber(s: &mut Store, old: &str, new: &str) {
             swap_opt(&mut a.extension);
         }
     }
+}
+
+/// The `data` of `AbstractDeleteAction::executeStandardDelete()` for a record with dependants
+/// (a queue's members, a menu's actions): how many went with it and what they were, then
+/// `deleted_extension: true` when the record's own extension was deleted too.
+pub(crate) fn standard_delete_answer(
+    related: usize,
+    related_type: &str,
+    had_number: bool,
+) -> PhpVal {
+    let mut data = vec![
+        ("deleted_count".to_string(), PhpVal::Int(related as i64)),
+        ("deleted_type".into(), PhpVal::s(related_type)),
+    ];
+    if had_number {
+        data.push(("deleted_extension".into(), PhpVal::Bool(true)));
+    }
+    PhpVal::Obj(data)
 }
 
 #[cfg(test)]
