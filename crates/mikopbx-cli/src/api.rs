@@ -10,7 +10,8 @@ use std::process::ExitCode;
 use clap::Args;
 use mikopbx::HttpMethod;
 
-use crate::connect::ConnectArgs;
+use crate::connect::{self, ConnectArgs};
+use crate::exit::{self, Failure};
 
 #[derive(Args, Debug)]
 pub struct ApiArgs {
@@ -29,24 +30,15 @@ pub struct ApiArgs {
 }
 
 pub async fn run(args: ApiArgs) -> ExitCode {
-    match request(&args).await {
-        Ok(data) => {
-            println!("{data}");
-            ExitCode::SUCCESS
-        }
-        Err(message) => {
-            eprintln!("mikopbx: {message}");
-            ExitCode::FAILURE
-        }
-    }
+    exit::finish(request(&args).await.map(|data| println!("{data}")))
 }
 
-async fn request(args: &ApiArgs) -> Result<String, String> {
+async fn request(args: &ApiArgs) -> Result<String, Failure> {
     let method = HttpMethod::parse(&args.method).ok_or_else(|| {
-        format!(
+        Failure::usage(format!(
             "{:?} is not an HTTP method: GET, POST, PUT, PATCH, DELETE or HEAD",
             args.method
-        )
+        ))
     })?;
     let text = match (&args.data, &args.data_file) {
         (Some(text), _) => Some(text.clone()),
@@ -55,20 +47,22 @@ async fn request(args: &ApiArgs) -> Result<String, String> {
         }
         (None, Some(path)) => Some(
             std::fs::read_to_string(path)
-                .map_err(|e| format!("cannot read {}: {e}", path.display()))?,
+                .map_err(|e| Failure::usage(format!("cannot read {}: {e}", path.display())))?,
         ),
         (None, None) => None,
     };
     let body = text
-        .map(|t| serde_json::from_str(&t).map_err(|e| format!("the body is not JSON: {e}")))
+        .map(|t| {
+            serde_json::from_str(&t)
+                .map_err(|e| Failure::usage(format!("the body is not JSON: {e}")))
+        })
         .transpose()?;
-    let client = args.connect.client()?;
-    let answer = client
-        .request(method, &args.path, body.as_ref())
-        .await
-        .map_err(|e| e.to_string())?;
+    let client = args.connect.client().await?;
+    let answer = client.request(method, &args.path, body.as_ref()).await;
+    connect::finish(&client).await;
+    let answer = answer?;
     for m in &answer.messages {
         eprintln!("mikopbx: the PBX says: {m}");
     }
-    serde_json::to_string_pretty(&answer.data()).map_err(|e| e.to_string())
+    Ok(serde_json::to_string_pretty(&answer.data()).map_err(|e| e.to_string())?)
 }

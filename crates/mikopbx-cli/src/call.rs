@@ -12,6 +12,7 @@ use std::process::ExitCode;
 use clap::Args;
 
 use crate::connect::ConnectArgs;
+use crate::exit::Failure;
 
 #[derive(Args, Debug)]
 pub struct CallArgs {
@@ -52,39 +53,36 @@ pub async fn run(args: CallArgs) -> ExitCode {
             println!("{linkedid}");
             ExitCode::SUCCESS
         }
-        Err(message) => {
-            eprintln!("mikopbx: {message}");
-            ExitCode::FAILURE
-        }
+        Err(f) => f.report(),
     }
 }
 
-async fn call(args: &CallArgs) -> Result<String, String> {
+async fn call(args: &CallArgs) -> Result<String, Failure> {
     let username = args
         .ami_username
         .clone()
         .or_else(|| env("MIKOPBX_AMI_USERNAME"))
-        .ok_or("give the Asterisk manager with --ami-username or MIKOPBX_AMI_USERNAME")?;
+        .ok_or_else(|| {
+            Failure::usage("give the Asterisk manager with --ami-username or MIKOPBX_AMI_USERNAME")
+        })?;
     let secret = match &args.ami_secret_file {
         Some(p) => std::fs::read_to_string(p)
             .map(|s| s.trim().to_owned())
-            .map_err(|e| format!("cannot read {}: {e}", p.display()))?,
-        None => env("MIKOPBX_AMI_SECRET")
-            .ok_or("give the manager's secret in MIKOPBX_AMI_SECRET or --ami-secret-file")?,
+            .map_err(|e| Failure::usage(format!("cannot read {}: {e}", p.display())))?,
+        None => env("MIKOPBX_AMI_SECRET").ok_or_else(|| {
+            Failure::usage("give the manager's secret in MIKOPBX_AMI_SECRET or --ami-secret-file")
+        })?,
     };
     let mut b = args.connect.builder()?.asterisk_manager(username, secret);
     if let Some(port) = args.ajam_port {
         b = b.ajam_port(port);
     }
     if let Some(pin) = &args.ajam_cert_sha256 {
-        b = b
-            .pin_ajam_certificate_sha256(pin)
-            .map_err(|e| e.to_string())?;
+        b = b.pin_ajam_certificate_sha256(pin)?;
     }
-    let client = b.build().map_err(|e| e.to_string())?;
-    client
+    let client = b.build()?;
+    Ok(client
         .calls()
         .originate(&args.from_extension, &args.to_number)
-        .await
-        .map_err(|e| e.to_string())
+        .await?)
 }

@@ -8,6 +8,7 @@ use clap::{Args, Subcommand};
 use mikopbx::{CallEvent, ErrorKind, WatchOptions};
 
 use crate::connect::ConnectArgs;
+use crate::exit::Failure;
 
 #[derive(Subcommand, Debug)]
 pub enum CallsCommand {
@@ -51,9 +52,9 @@ pub async fn run(command: CallsCommand) -> ExitCode {
 }
 
 async fn watch(args: WatchArgs) -> ExitCode {
-    let client = match args.connect.client() {
+    let client = match args.connect.client().await {
         Ok(c) => c,
-        Err(e) => return fail(&e),
+        Err(f) => return f.report(),
     };
     let watcher = match client.calls().watch(WatchOptions {
         extensions: args.extensions.clone(),
@@ -63,7 +64,7 @@ async fn watch(args: WatchArgs) -> ExitCode {
         ..Default::default()
     }) {
         Ok(w) => w,
-        Err(e) => return fail(&e.to_string()),
+        Err(e) => return Failure::from(e).report(),
     };
     if !args.json {
         println!(
@@ -94,7 +95,7 @@ async fn watch(args: WatchArgs) -> ExitCode {
                         | ErrorKind::InsecureTransport
                 ) =>
             {
-                return fail(&e.to_string());
+                return Failure::from(e).report();
             }
             // A failed poll loses nothing: the watcher goes on where it stopped.
             Err(e) => eprintln!("mikopbx: {e} (still watching)"),
@@ -120,9 +121,4 @@ fn print_event(e: &CallEvent, json: bool) {
         );
     }
     let _ = out.flush();
-}
-
-fn fail(message: &str) -> ExitCode {
-    eprintln!("mikopbx: {message}");
-    ExitCode::FAILURE
 }

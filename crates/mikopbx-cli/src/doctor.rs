@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use mikopbx::{Access, ErrorKind, Permissions, Resource};
 
 use crate::connect::ConnectArgs;
+use crate::exit;
 
 /// `doctor` takes the connection flags only.
 pub type DoctorArgs = ConnectArgs;
@@ -31,9 +32,9 @@ pub async fn run(args: DoctorArgs) -> ExitCode {
         .map(|b| b.max_retries(0).timeout(std::time::Duration::from_secs(15)))
     {
         Ok(b) => b,
-        Err(e) => {
-            bad(&e);
-            return ExitCode::FAILURE;
+        Err(f) => {
+            bad(&f.message);
+            return exit::code(f.code);
         }
     };
     let client = match b.build() {

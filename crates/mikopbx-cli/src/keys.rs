@@ -18,6 +18,7 @@ use clap::{Args, Subcommand};
 use mikopbx::{ApiKeyInfo, Client, NetworkFilter, NewApiKey, Permissions};
 
 use crate::connect::ConnectArgs;
+use crate::exit::{self, Failure};
 
 #[derive(Subcommand, Debug)]
 pub enum KeysCommand {
@@ -80,23 +81,18 @@ pub async fn run(command: KeysCommand) -> ExitCode {
         KeysCommand::Revoke(args) => revoke(&args).await,
         KeysCommand::Rotate(args) => rotate(&args).await,
     };
-    match outcome {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("mikopbx: {message}");
-            ExitCode::FAILURE
-        }
-    }
+    exit::finish(outcome)
 }
 
-fn parse_network(text: &str) -> Result<NetworkFilter, String> {
+fn parse_network(text: &str) -> Result<NetworkFilter, Failure> {
     match text.trim() {
         "localhost" => Ok(NetworkFilter::Localhost),
         "any" | "none" => Ok(NetworkFilter::Any),
-        id => id
-            .parse()
-            .map(|id| NetworkFilter::Id { id })
-            .map_err(|_| format!("--network {id:?}: give localhost, any or a network filter id")),
+        id => id.parse().map(|id| NetworkFilter::Id { id }).map_err(|_| {
+            Failure::usage(format!(
+                "--network {id:?}: give localhost, any or a network filter id"
+            ))
+        }),
     }
 }
 
@@ -138,26 +134,20 @@ fn permissions_text(info: &ApiKeyInfo) -> String {
     paths.join(", ")
 }
 
-async fn create(args: &CreateArgs) -> Result<(), String> {
+async fn create(args: &CreateArgs) -> Result<(), Failure> {
     let network = parse_network(&args.network)?;
-    let client = args.connect.client()?;
+    let client = args.connect.client().await?;
     let created = client
         .api_keys()
         .create_for(args.description.clone(), args.operations.clone(), network)
-        .await
-        .map_err(|e| e.to_string())?;
+        .await?;
     print_created(created.key.expose_secret(), &created.info, args.json);
     Ok(())
 }
 
-async fn list(args: &ListArgs) -> Result<(), String> {
-    let client = args.connect.client()?;
-    let keys = client
-        .api_keys()
-        .list()
-        .collect_all()
-        .await
-        .map_err(|e| e.to_string())?;
+async fn list(args: &ListArgs) -> Result<(), Failure> {
+    let client = args.connect.client().await?;
+    let keys = client.api_keys().list().collect_all().await?;
     for k in &keys {
         if args.json {
             println!(
@@ -200,12 +190,14 @@ async fn list(args: &ListArgs) -> Result<(), String> {
 }
 
 /// Asks on the terminal; without one, `--yes` is required.
-fn confirm(question: &str, yes: bool) -> Result<(), String> {
+fn confirm(question: &str, yes: bool) -> Result<(), Failure> {
     if yes {
         return Ok(());
     }
     if !std::io::stdin().is_terminal() {
-        return Err(format!("{question} Not confirmed: pass --yes"));
+        return Err(Failure::usage(format!(
+            "{question} Not confirmed: pass --yes"
+        )));
     }
     eprint!("{question} [y/N] ");
     let _ = std::io::stderr().flush();
@@ -213,31 +205,23 @@ fn confirm(question: &str, yes: bool) -> Result<(), String> {
     std::io::stdin()
         .lock()
         .read_line(&mut answer)
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| Failure::from(format!("cannot read the answer: {e}")))?;
     if matches!(answer.trim(), "y" | "Y" | "yes") {
         Ok(())
     } else {
-        Err("not confirmed; nothing was changed".into())
+        Err(Failure::from("not confirmed; nothing was changed"))
     }
 }
 
-async fn revoke_key(client: &Client, info: &ApiKeyInfo) -> Result<(), String> {
-    client
-        .api_keys()
-        .delete(&info.id)
-        .await
-        .map_err(|e| e.to_string())?;
+async fn revoke_key(client: &Client, info: &ApiKeyInfo) -> Result<(), Failure> {
+    client.api_keys().delete(&info.id).await?;
     eprintln!("revoked key #{} ({})", info.id, info.key_display);
     Ok(())
 }
 
-async fn revoke(args: &RevokeArgs) -> Result<(), String> {
-    let client = args.connect.client()?;
-    let info = client
-        .api_keys()
-        .get(&args.id)
-        .await
-        .map_err(|e| e.to_string())?;
+async fn revoke(args: &RevokeArgs) -> Result<(), Failure> {
+    let client = args.connect.client().await?;
+    let info = client.api_keys().get(&args.id).await?;
     confirm(
         &format!(
             "Revoke key #{} ({}, {:?})? Integrations using it stop working at once.",
@@ -248,24 +232,20 @@ async fn revoke(args: &RevokeArgs) -> Result<(), String> {
     revoke_key(&client, &info).await
 }
 
-async fn rotate(args: &RevokeArgs) -> Result<(), String> {
-    let client = args.connect.client()?;
-    let old = client
-        .api_keys()
-        .get(&args.id)
-        .await
-        .map_err(|e| e.to_string())?;
+async fn rotate(args: &RevokeArgs) -> Result<(), Failure> {
+    let client = args.connect.client().await?;
+    let old = client.api_keys().get(&args.id).await?;
     // The stored paths as they are (a module's path too), not only the catalogue's resources.
     let permissions = if old.full_permissions {
         None
     } else {
         Some(
             Permissions::from_allowed_paths(old.allowed_paths.clone())
-                .map_err(|e| format!("key #{}: {e}", old.id))?,
+                .map_err(|e| Failure::from(e).context(&format!("key #{}", old.id)))?,
         )
     };
     let api = client.api_keys();
-    let key = api.generate_key().await.map_err(|e| e.to_string())?;
+    let key = api.generate_key().await?;
     let new = api
         .create(NewApiKey::new(
             old.description.clone(),
@@ -273,8 +253,7 @@ async fn rotate(args: &RevokeArgs) -> Result<(), String> {
             permissions.as_ref(),
             old.network(),
         ))
-        .await
-        .map_err(|e| e.to_string())?;
+        .await?;
     print_created(key.expose_secret(), &new, args.json);
     confirm(
         &format!(
@@ -283,6 +262,9 @@ async fn rotate(args: &RevokeArgs) -> Result<(), String> {
         ),
         args.yes,
     )
-    .map_err(|e| format!("{e}; the old key #{} still works", old.id))?;
+    .map_err(|f| Failure {
+        message: format!("{}; the old key #{} still works", f.message, old.id),
+        ..f
+    })?;
     revoke_key(&client, &old).await
 }

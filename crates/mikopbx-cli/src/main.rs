@@ -12,6 +12,10 @@
 //! - `mikopbx keys create --for extensions.list,cdr.list`: a least-privilege key, printed once;
 //!   `keys list`, `keys revoke ID`, `keys rotate ID`.
 //! - `mikopbx api GET /pbxcore/api/v3/…`: any request under the API, through the escape hatch.
+//! - `mikopbx profile add office --url …`: several PBXs by name (`mikopbx --profile office …`),
+//!   the key in the OS keyring; `--user admin` logs in with a password instead of a key.
+//! - `mikopbx completions bash`, `mikopbx man`: shell completions and the man page, generated
+//!   from these definitions; `mikopbx exit-codes`: what each exit code means ([`exit`]).
 
 mod api;
 mod call;
@@ -19,13 +23,15 @@ mod calls;
 mod connect;
 mod demo;
 mod doctor;
+mod exit;
 mod keys;
+mod profile;
 mod recordings;
 mod sim;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -34,6 +40,9 @@ use clap::{Parser, Subcommand};
     about = "MikoPBX SDK tools: demo, doctor, call, calls, recordings, simulator"
 )]
 struct Cli {
+    /// Use a saved PBX (URL, certificate pin, key in the OS keyring): `mikopbx profile add`.
+    #[arg(long, global = true, env = "MIKOPBX_PROFILE", value_name = "NAME")]
+    profile: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -59,6 +68,23 @@ enum Command {
     /// Any request under the API (a module's endpoint, or one the typed API lacks): prints its
     /// `data` as JSON.
     Api(api::ApiArgs),
+    /// Saved PBXs: `profile add office --url https://… --cert-sha256 …` (the key goes to the OS
+    /// keyring), `list`, `set-key`, `remove`; then `mikopbx --profile office …`.
+    #[command(subcommand)]
+    Profile(profile::ProfileCommand),
+    /// Print a shell completion script: `mikopbx completions bash > /etc/bash_completion.d/mikopbx`.
+    Completions {
+        /// bash, zsh, fish, powershell or elvish.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `mikopbx man | man -l -`.
+    Man,
+    /// Print what each exit code means (the same for every command).
+    ExitCodes {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Run the MikoPBX simulator (same flags as `mikopbx-sim`).
     Sim(sim::SimArgs),
     /// Print which permission every SDK operation needs (Markdown table), or with `--json` the
@@ -77,6 +103,17 @@ enum Command {
     },
 }
 
+/// Writes generated text to stdout; a reader that stops early (`| head`) is not an error.
+fn print_generated(bytes: &[u8]) -> ExitCode {
+    use std::io::Write;
+    match std::io::stdout().lock().write_all(bytes) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            exit::Failure::from(format!("cannot write to stdout: {e}")).report()
+        }
+        _ => ExitCode::SUCCESS,
+    }
+}
+
 fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
@@ -90,6 +127,7 @@ fn init_tracing() {
 async fn main() -> ExitCode {
     init_tracing();
     let cli = Cli::parse();
+    connect::select_profile(cli.profile);
     match cli.command {
         Command::Demo => demo::run().await,
         Command::Doctor(args) => doctor::run(args).await,
@@ -99,6 +137,29 @@ async fn main() -> ExitCode {
         Command::Keys(command) => keys::run(command).await,
         Command::Api(args) => api::run(args).await,
         Command::Sim(args) => sim::run(args).await,
+        Command::Profile(command) => profile::run(command),
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "mikopbx", &mut script);
+            print_generated(&script)
+        }
+        Command::Man => {
+            let mut page = Vec::new();
+            match clap_mangen::Man::new(Cli::command()).render(&mut page) {
+                Ok(()) => print_generated(&page),
+                Err(e) => exit::Failure::from(format!("cannot render the man page: {e}")).report(),
+            }
+        }
+        Command::ExitCodes { json } => {
+            for (code, meaning) in exit::TABLE {
+                if json {
+                    println!("{}", serde_json::json!({"code": code, "meaning": meaning}));
+                } else {
+                    println!("{code:>4}  {meaning}");
+                }
+            }
+            ExitCode::SUCCESS
+        }
         Command::Operations { json: false } => {
             print!("{}", mikopbx::operations::markdown_table());
             ExitCode::SUCCESS
@@ -119,10 +180,7 @@ async fn main() -> ExitCode {
                 println!("{json}");
                 ExitCode::SUCCESS
             }
-            Err(e) => {
-                eprintln!("{e}");
-                ExitCode::from(2)
-            }
+            Err(e) => exit::Failure::usage(e.to_string()).report(),
         },
     }
 }

@@ -14,6 +14,7 @@ use mikopbx::{CdrQuery, RecordingFormat, RecordingOptions};
 use serde_json::json;
 
 use crate::connect::ConnectArgs;
+use crate::exit::{self, Failure};
 
 #[derive(Subcommand, Debug)]
 pub enum RecordingsCommand {
@@ -44,13 +45,7 @@ pub struct DownloadArgs {
 
 pub async fn run(command: RecordingsCommand) -> ExitCode {
     match command {
-        RecordingsCommand::Download(args) => match download(&args).await {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("mikopbx: {e}");
-                ExitCode::FAILURE
-            }
-        },
+        RecordingsCommand::Download(args) => exit::finish(download(&args).await),
     }
 }
 
@@ -72,9 +67,9 @@ fn saved_ids(dir: &Path) -> HashSet<i64> {
         .collect()
 }
 
-async fn download(args: &DownloadArgs) -> Result<(), String> {
-    let format = RecordingFormat::parse(&args.format).map_err(|e| e.to_string())?;
-    let client = args.connect.client()?;
+async fn download(args: &DownloadArgs) -> Result<(), Failure> {
+    let format = RecordingFormat::parse(&args.format).map_err(|e| Failure::usage(e.to_string()))?;
+    let client = args.connect.client().await?;
     std::fs::create_dir_all(&args.out)
         .map_err(|e| format!("cannot create {}: {e}", args.out.display()))?;
     let done = saved_ids(&args.out);
@@ -89,7 +84,7 @@ async fn download(args: &DownloadArgs) -> Result<(), String> {
     });
     let mut todo = Vec::new();
     let mut skipped = 0u64;
-    while let Some(page) = pager.next_page().await.map_err(|e| e.to_string())? {
+    while let Some(page) = pager.next_page().await? {
         for record in page.into_iter().filter(|r| r.has_recording) {
             if done.contains(&record.id) {
                 skipped += 1;
@@ -146,9 +141,9 @@ async fn download(args: &DownloadArgs) -> Result<(), String> {
         );
     }
     if failed > 0 {
-        return Err(format!(
+        return Err(Failure::from(format!(
             "{failed} recordings failed; run the same command again to retry them"
-        ));
+        )));
     }
     Ok(())
 }

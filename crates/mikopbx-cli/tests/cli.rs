@@ -312,7 +312,7 @@ async fn recordings_download_saves_each_recording_once_and_resumes() {
     let (code, text) = tokio::task::spawn_blocking(move || run(&mut cmd))
         .await
         .unwrap();
-    assert_eq!(code, 1);
+    assert_eq!(code, 2, "a bad --format is a usage error");
     assert!(text.contains("original, webm, mp3, wav, ogg"), "{text}");
     sim.shutdown().await;
 }
