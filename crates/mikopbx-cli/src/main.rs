@@ -9,6 +9,8 @@
 //! - `mikopbx call 201 79161234567`: click-to-call (an Asterisk manager login, over AJAM).
 //! - `mikopbx calls watch`: live call events; `mikopbx recordings download`: a period's
 //!   recordings into a directory, resumable.
+//! - `mikopbx cdr export --from --to --format csv|jsonl --out FILE`: a period's call records in
+//!   one file, streamed with a progress bar, resumable with nothing lost or repeated.
 //! - `mikopbx keys create --for extensions.list,cdr.list`: a least-privilege key, printed once;
 //!   `keys list`, `keys revoke ID`, `keys rotate ID`.
 //! - `mikopbx api GET /pbxcore/api/v3/…`: any request under the API, through the escape hatch.
@@ -20,6 +22,7 @@
 mod api;
 mod call;
 mod calls;
+mod cdr;
 mod connect;
 mod demo;
 mod doctor;
@@ -37,7 +40,7 @@ use clap::{CommandFactory, Parser, Subcommand};
 #[command(
     name = "mikopbx",
     version,
-    about = "MikoPBX SDK tools: demo, doctor, call, calls, recordings, simulator"
+    about = "MikoPBX SDK tools: demo, doctor, call, calls, recordings, cdr export, simulator"
 )]
 struct Cli {
     /// Use a saved PBX (URL, certificate pin, key in the OS keyring): `mikopbx profile add`.
@@ -61,6 +64,10 @@ enum Command {
     /// Call recordings: `recordings download` saves a period's recordings, resumably.
     #[command(subcommand)]
     Recordings(recordings::RecordingsCommand),
+    /// Call records: `cdr export` writes a period's records to a CSV or JSON-lines file,
+    /// resumably.
+    #[command(subcommand)]
+    Cdr(cdr::CdrCommand),
     /// API keys: `keys create --for extensions.list,cdr.list` (least privilege), `list`,
     /// `revoke`, `rotate`.
     #[command(subcommand)]
@@ -134,6 +141,7 @@ async fn main() -> ExitCode {
         Command::Call(args) => call::run(args).await,
         Command::Calls(command) => calls::run(command).await,
         Command::Recordings(command) => recordings::run(command).await,
+        Command::Cdr(command) => cdr::run(command).await,
         Command::Keys(command) => keys::run(command).await,
         Command::Api(args) => api::run(args).await,
         Command::Sim(args) => sim::run(args).await,
