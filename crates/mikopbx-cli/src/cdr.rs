@@ -36,6 +36,7 @@ use mikopbx::{CdrQuery, CdrRecord};
 use serde_json::{Value, json};
 
 use crate::connect::ConnectArgs;
+use crate::exit::{self, Failure};
 use part::{Start, open_part, with_suffix};
 
 #[derive(Subcommand, Debug)]
@@ -86,27 +87,9 @@ impl Format {
     }
 }
 
-/// Why an export did not finish, and so the exit code.
-enum Failure {
-    /// The arguments, or the files they name, do not allow the export (exit 2).
-    Usage(String),
-    /// The export started but could not finish (exit 1).
-    Failed(String),
-}
-
 pub async fn run(command: CdrCommand) -> ExitCode {
     match command {
-        CdrCommand::Export(args) => match export(&args).await {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(Failure::Usage(e)) => {
-                eprintln!("mikopbx: {e}");
-                ExitCode::from(2)
-            }
-            Err(Failure::Failed(e)) => {
-                eprintln!("mikopbx: {e}");
-                ExitCode::FAILURE
-            }
-        },
+        CdrCommand::Export(args) => exit::finish(export(&args).await),
     }
 }
 
@@ -176,7 +159,7 @@ fn parse_date(flag: &str, text: &str, end_of_day: bool) -> Result<i64, Failure> 
             }
         })
         .ok_or_else(|| {
-            Failure::Usage(format!(
+            Failure::usage(format!(
                 "{flag} {text:?} is not a date: use YYYY-MM-DD or \"YYYY-MM-DD HH:MM:SS\""
             ))
         })?;
@@ -187,14 +170,14 @@ fn check_period(args: &ExportArgs) -> Result<(), Failure> {
     let from = parse_date("--from", &args.from, false)?;
     let to = parse_date("--to", &args.to, true)?;
     if to < from {
-        return Err(Failure::Usage(format!(
+        return Err(Failure::usage(format!(
             "--to {} is before --from {}",
             args.to, args.from
         )));
     }
     if (to - from) / 86_400 > 365 {
-        return Err(Failure::Usage(
-            "the PBX serves at most 365 days per query: export the period in several files".into(),
+        return Err(Failure::usage(
+            "the PBX serves at most 365 days per query: export the period in several files",
         ));
     }
     Ok(())
@@ -208,7 +191,7 @@ fn describe_export(args: &ExportArgs, url: &str) -> Value {
 async fn export(args: &ExportArgs) -> Result<(), Failure> {
     check_period(args)?;
     if args.out.is_dir() {
-        return Err(Failure::Usage(format!(
+        return Err(Failure::usage(format!(
             "--out {} is a directory: name the file to write",
             args.out.display()
         )));
@@ -216,18 +199,18 @@ async fn export(args: &ExportArgs) -> Result<(), Failure> {
     if let Some(dir) = args.out.parent().filter(|d| !d.as_os_str().is_empty())
         && !dir.is_dir()
     {
-        return Err(Failure::Usage(format!(
+        return Err(Failure::usage(format!(
             "the directory {} does not exist: create it first",
             dir.display()
         )));
     }
     if args.out.exists() && !args.force {
-        return Err(Failure::Usage(format!(
+        return Err(Failure::usage(format!(
             "{} already exists: pass --force to replace it (it is replaced only when the new export is complete)",
             args.out.display()
         )));
     }
-    let client = args.connect.client().map_err(Failure::Failed)?;
+    let client = args.connect.client().await?;
     let part = with_suffix(&args.out, ".part");
     let sidecar = with_suffix(&args.out, ".part.json");
     let columns = columns();
@@ -266,17 +249,26 @@ async fn export(args: &ExportArgs) -> Result<(), Failure> {
         resume_after: last_id,
         ..Default::default()
     });
-    let stopped = |records: u64, last_id: Option<i64>, why: String| {
+    // The exit code stays the cause's (3 for a revoked key, 6 for an unreachable PBX, 130 for
+    // Ctrl-C); the message adds what was kept.
+    let stopped = |records: u64, last_id: Option<i64>, why: Failure| {
         let Some(id) = last_id else {
             // Nothing to resume from: leave nothing behind.
             let _ = std::fs::remove_file(&part);
             let _ = std::fs::remove_file(&sidecar);
-            return Failure::Failed(format!("{why}; nothing was written"));
+            return Failure {
+                message: format!("{}; nothing was written", why.message),
+                ..why
+            };
         };
-        Failure::Failed(format!(
-            "{why}; {} keeps the {records} records written (up to id {id}): run the same command again to continue",
-            part.display()
-        ))
+        Failure {
+            message: format!(
+                "{}; {} keeps the {records} records written (up to id {id}): run the same command again to continue",
+                why.message,
+                part.display()
+            ),
+            ..why
+        }
     };
     let mut progress = Progress::new(std::io::stderr().is_terminal(), already);
     let mut buf = Vec::with_capacity(1 << 16);
@@ -287,7 +279,14 @@ async fn export(args: &ExportArgs) -> Result<(), Failure> {
             page = pager.next_page() => page,
             _ = &mut interrupt => {
                 progress.clear();
-                return Err(stopped(records, last_id, "interrupted".into()));
+                return Err(stopped(
+                    records,
+                    last_id,
+                    Failure {
+                        code: exit::INTERRUPTED,
+                        message: "interrupted".into(),
+                    },
+                ));
             }
         };
         let page = match page {
@@ -295,7 +294,7 @@ async fn export(args: &ExportArgs) -> Result<(), Failure> {
             Ok(None) => break,
             Err(e) => {
                 progress.clear();
-                return Err(stopped(records, last_id, e.to_string()));
+                return Err(stopped(records, last_id, Failure::from(e)));
             }
         };
         // The total the server reports counts the records after this page's `idFrom`.
@@ -309,7 +308,7 @@ async fn export(args: &ExportArgs) -> Result<(), Failure> {
                 return Err(stopped(
                     records,
                     last_id,
-                    format!("the PBX sent record {} out of id order", record.id),
+                    Failure::from(format!("the PBX sent record {} out of id order", record.id)),
                 ));
             }
             page_last = Some(record.id);
@@ -322,7 +321,7 @@ async fn export(args: &ExportArgs) -> Result<(), Failure> {
                 stopped(
                     records,
                     last_id,
-                    format!("cannot write {}: {e}", part.display()),
+                    Failure::from(format!("cannot write {}: {e}", part.display())),
                 )
             })?;
         records += page.len() as u64;
@@ -333,7 +332,7 @@ async fn export(args: &ExportArgs) -> Result<(), Failure> {
     file.sync_all()
         .and_then(|()| std::fs::rename(&part, &args.out))
         .map_err(|e| {
-            Failure::Failed(format!(
+            Failure::from(format!(
                 "cannot rename {} to {}: {e}",
                 part.display(),
                 args.out.display()

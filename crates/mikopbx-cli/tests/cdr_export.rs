@@ -303,13 +303,13 @@ async fn full_exports_in_both_formats_hold_every_record_once() {
     assert!(stderr.contains("365 days"), "{stderr}");
     assert!(!bad.exists() && !with_suffix(&bad, ".part").exists());
 
-    // A PBX that cannot be reached: a failure (1) that says why, and no files left behind.
+    // A PBX that cannot be reached: exit 6 (unreachable), saying why, and no files left behind.
     let mut cmd = against(&s.sim, &s.ca, &s.args("jsonl", &bad, &[]));
     cmd.env("MIKOPBX_URL", "https://127.0.0.1:1");
     let (code, _, stderr) = tokio::task::spawn_blocking(move || run(&mut cmd))
         .await
         .unwrap();
-    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(code, 6, "{stderr}");
     assert!(
         stderr.contains("cannot reach") && stderr.contains("nothing was written"),
         "{stderr}"
@@ -475,7 +475,7 @@ async fn killed_mid_export_then_resumed_loses_and_repeats_nothing() {
         )
     };
     let (status, stderr) = tokio::task::block_in_place(|| stop_after(100, "-INT"));
-    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert_eq!(status.code(), Some(130), "Ctrl-C: {stderr}");
     assert!(
         stderr.contains("interrupted") && stderr.contains("run the same command again"),
         "{stderr}"

@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::{Failure, Format};
+use super::Format;
+use crate::exit::Failure;
 
 pub(super) fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     let mut name = OsString::from(path.as_os_str());
@@ -133,7 +134,7 @@ pub(super) fn open_part(
     header: &[u8],
 ) -> Result<Start, Failure> {
     let io = |what: &str, p: &Path, e: std::io::Error| {
-        Failure::Failed(format!("cannot {what} {}: {e}", p.display()))
+        Failure::from(format!("cannot {what} {}: {e}", p.display()))
     };
     let start_over = format!(
         "run the command with the arguments of that export to finish it, or delete {} and {} to start over",
@@ -157,7 +158,7 @@ pub(super) fn open_part(
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok())
         .ok_or_else(|| {
-            Failure::Usage(format!(
+            Failure::usage(format!(
                 "{} exists but {} is missing or unreadable, so it cannot be resumed safely: delete {} to start over",
                 part.display(),
                 sidecar.display(),
@@ -166,7 +167,7 @@ pub(super) fn open_part(
         })?;
     for key in ["format", "from", "to", "url"] {
         if stored.get(key) != wanted.get(key) {
-            return Err(Failure::Usage(format!(
+            return Err(Failure::usage(format!(
                 "{} is an unfinished export with {key} {} (this run asks for {}): {start_over}",
                 part.display(),
                 stored.get(key).unwrap_or(&Value::Null),
@@ -184,7 +185,7 @@ pub(super) fn open_part(
         Format::Jsonl => scan.first.first().is_none_or(|&b| b == b'{'),
     };
     if !looks_right {
-        return Err(Failure::Usage(format!(
+        return Err(Failure::usage(format!(
             "{} does not hold {} as {} says: {start_over}",
             part.display(),
             format.name(),
@@ -199,7 +200,7 @@ pub(super) fn open_part(
     {
         let line = read_range(part, range).map_err(|e| io("read", part, e))?;
         last_id = Some(id_of_line(&line, format).ok_or_else(|| {
-            Failure::Usage(format!(
+            Failure::usage(format!(
                 "the last line of {} is not a CDR record: {start_over}",
                 part.display()
             ))
