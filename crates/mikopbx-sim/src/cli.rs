@@ -67,6 +67,10 @@ pub struct SimArgs {
     /// 0 picks a free one (a PBX uses 8089). Its URL is printed and written to ajam-url.txt.
     #[arg(long, default_value_t = 0)]
     pub ajam_port: u16,
+    /// Give the Asterisk HTTPS listener its own self-signed certificate, as a PBX in fallback
+    /// mode does (443 and 8089 then present different certificates).
+    #[arg(long)]
+    pub ajam_fallback_certificate: bool,
 }
 
 /// Start the simulator, print `mikopbx-sim listening on <URL>` on stdout, serve until
@@ -89,7 +93,8 @@ pub async fn run(args: SimArgs) -> Result<(), SimError> {
         .cdr_records(args.cdr_records)
         .develop_waf(args.develop_waf)
         .network_filter_quirk(!args.no_network_filter_quirk)
-        .ajam_port(args.ajam_port);
+        .ajam_port(args.ajam_port)
+        .ajam_fallback_certificate(args.ajam_fallback_certificate);
     if let Some(dir) = args.state_dir {
         builder = builder.state_dir(dir);
     }

@@ -52,6 +52,7 @@ pub struct SimulatorBuilder {
     waf: WafMode,
     network_filter_quirk: bool,
     ajam_port: u16,
+    ajam_fallback_certificate: bool,
 }
 
 /// Namespace for [`Simulator::builder`].
@@ -75,6 +76,7 @@ impl Simulator {
             waf: WafMode::Release,
             network_filter_quirk: true,
             ajam_port: 0,
+            ajam_fallback_certificate: false,
         }
     }
 }
@@ -135,6 +137,16 @@ impl SimulatorBuilder {
     /// port; a PBX uses 8089). See [`RunningSimulator::ajam_url`].
     pub fn ajam_port(mut self, port: u16) -> Self {
         self.ajam_port = port;
+        self
+    }
+
+    /// Serve the Asterisk HTTPS listener with its own self-signed certificate, as a PBX in
+    /// fallback mode does (empty or invalid DB certificate: nginx and Asterisk each generate
+    /// one, so 443 and 8089 present different certificates, `calls-events-recordings.md` §0.1).
+    /// Default `false`: both listeners present the same certificate. A client reaches AJAM
+    /// then only with that port's own pin; [`RunningSimulator::ajam_certificate_pem`] gives it.
+    pub fn ajam_fallback_certificate(mut self, on: bool) -> Self {
+        self.ajam_fallback_certificate = on;
         self
     }
 
@@ -283,7 +295,17 @@ impl SimulatorBuilder {
             ListenerKind::Api { tls: tls_on },
             rx.clone(),
         )));
-        if let (Some(l), Some(acc)) = (ajam_listener, acceptor.clone()) {
+        // In fallback mode Asterisk writes its own `asterisk-fallback.crt`, named after the
+        // host (`SslCertificateService.php:451-452`): another key, another fingerprint.
+        let ajam_fallback = match (&identity, self.ajam_fallback_certificate) {
+            (Some(_), true) => Some(tls::pbx_default(&local.ip().to_string())?),
+            _ => None,
+        };
+        let ajam_acceptor = match &ajam_fallback {
+            Some(i) => Some(TlsAcceptor::from(i.config.clone())),
+            None => acceptor.clone(),
+        };
+        if let (Some(l), Some(acc)) = (ajam_listener, ajam_acceptor) {
             tasks.push(tokio::spawn(serve(
                 l,
                 Some(acc),
@@ -312,6 +334,9 @@ impl SimulatorBuilder {
             url: format!("{scheme}://{}", display_addr(local)),
             http_url: http_local.map(|a| format!("http://{}", display_addr(a))),
             ajam_url,
+            ajam_certificate_pem: ajam_fallback
+                .map(|i| i.leaf_pem)
+                .or_else(|| identity.as_ref().map(|i| i.leaf_pem.clone())),
             ca_pem: identity.map(|i| i.trust_pem).unwrap_or_default(),
             admin_key,
             control_token,
@@ -376,6 +401,7 @@ pub struct RunningSimulator {
     url: String,
     http_url: Option<String>,
     ajam_url: Option<String>,
+    ajam_certificate_pem: Option<String>,
     ca_pem: String,
     admin_key: String,
     control_token: String,
@@ -403,6 +429,12 @@ impl RunningSimulator {
     /// `/asterisk/rawman` (also in `DIR/ajam-url.txt`). `None` in [`TlsMode::PlainHttp`].
     pub fn ajam_url(&self) -> Option<&str> {
         self.ajam_url.as_deref()
+    }
+
+    /// The certificate the Asterisk HTTPS listener presents, as PEM: the API's leaf, or its own
+    /// with [`SimulatorBuilder::ajam_fallback_certificate`]. `None` in [`TlsMode::PlainHttp`].
+    pub fn ajam_certificate_pem(&self) -> Option<&str> {
+        self.ajam_certificate_pem.as_deref()
     }
 
     /// The originates AJAM accepted, as JSON (user, channel, context, exten, callerid,

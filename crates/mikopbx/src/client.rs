@@ -1056,37 +1056,106 @@ impl Client {
     /// value to pin) and whether this client's trust settings accept it. Sends only an
     /// unauthenticated `system:ping`.
     pub async fn inspect_tls(&self) -> TlsReport {
+        let url = format!(
+            "{}{}",
+            self.inner.base,
+            crate::resources::system::SYSTEM_PING.path(None)
+        );
+        self.inspect(&self.inner.transport, &url, "system.ping", "")
+            .await
+    }
+
+    /// Inspects the PBX's Asterisk HTTPS port (`AJAMPortTLS`, [`DEFAULT_AJAM_PORT`](crate::DEFAULT_AJAM_PORT)
+    /// on a PBX), where click-to-call and AJAM call events are spoken, on the REST URL's host:
+    /// the chain it presents and whether it is trusted, as [`inspect_tls`](Self::inspect_tls)
+    /// does for the web port.
+    ///
+    /// Trust is this client's (its extra CA and certificate pins), or only `pin_sha256` when
+    /// given: the Asterisk port's own certificate, which in the PBX's fallback mode is another
+    /// one than the web port's (what [`ClientBuilder::pin_ajam_certificate_sha256`] takes). The
+    /// request is an unauthenticated `GET /asterisk/rawman?action=Ping`, which carries neither
+    /// the API key nor a manager login; Asterisk answers it `Response: Error` / `Message:
+    /// Permission denied` with a `mansession_id` cookie ([`TlsReport::answer`]). A bad pin or
+    /// port 0 is a [`Config`](crate::ErrorKind::Config) outcome; a closed port a
+    /// [`Connect`](crate::ErrorKind::Connect) one.
+    ///
+    /// ```no_run
+    /// # async fn run(client: mikopbx::Client) {
+    /// let web = client.inspect_tls().await;
+    /// let ajam = client.inspect_ajam_tls(mikopbx::DEFAULT_AJAM_PORT, None).await;
+    /// let same = web.certificates.first().map(|c| &c.sha256) == ajam.certificates.first().map(|c| &c.sha256);
+    /// println!("AJAM verified: {}, same certificate: {same}", ajam.outcome.is_ok());
+    /// # }
+    /// ```
+    pub async fn inspect_ajam_tls(&self, port: u16, pin_sha256: Option<&str>) -> TlsReport {
+        let refused = |e: Error| TlsReport {
+            certificates: Vec::new(),
+            outcome: Err(e),
+            answer: None,
+        };
+        if port == 0 {
+            return refused(Error::config(
+                "the AJAM port must be 1-65535 (the PBX's AJAMPortTLS, 8089 by default)",
+            ));
+        }
+        let mut transport = self.inner.transport.clone();
+        if let Some(pin) = pin_sha256 {
+            match transport::parse_pin(pin) {
+                Ok(pin) => transport.pins = vec![pin],
+                Err(e) => return refused(e),
+            }
+        }
+        let url = format!(
+            "https://{}:{port}/asterisk/rawman?action=Ping",
+            self.inner.host
+        );
+        // The classified message names the web port's settings; this port has its own pin.
+        let note = " (this is the Asterisk TLS port: when it serves another certificate than the \
+                    web port, pin that one with ajam_cert_sha256 / pin_ajam_certificate_sha256)";
+        self.inspect(&transport, &url, "ajam.ping", note).await
+    }
+
+    /// One unauthenticated GET through a recording verifier: the chain seen, the verdict, and
+    /// the start of the answer. `tls_note` is added to a certificate refusal's detail.
+    async fn inspect(
+        &self,
+        transport: &TransportConfig,
+        url: &str,
+        operation: &str,
+        tls_note: &str,
+    ) -> TlsReport {
         let recorder: transport::CertRecorder = Default::default();
-        let outcome =
-            match transport::build_http_client(&self.inner.transport, Some(recorder.clone())) {
-                Err(e) => Err(e),
-                Ok(http) => {
-                    let url = format!(
-                        "{}{}",
-                        self.inner.base,
-                        crate::resources::system::SYSTEM_PING.path(None)
-                    );
-                    let fut = http.get(&url).send();
-                    match tokio::time::timeout(self.inner.timeout, fut).await {
-                        Err(_) => Err(Error::Timeout {
-                            operation: Some("system.ping".into()),
-                            after: self.inner.timeout,
-                        }),
-                        Ok(Ok(_)) => Ok(()),
-                        Ok(Err(e)) => Err(match transport::classify(&e, &self.inner.host) {
-                            Some((kind, detail)) => Error::Tls {
-                                operation: Some("system.ping".into()),
-                                tls_kind: kind,
-                                detail,
-                            },
-                            None => Error::Connect {
-                                operation: Some("system.ping".into()),
-                                detail: root_cause(&e),
-                            },
-                        }),
+        let mut answer = None;
+        let outcome = match transport::build_http_client(transport, Some(recorder.clone())) {
+            Err(e) => Err(e),
+            Ok(http) => {
+                let exchange = async {
+                    let resp = http.get(url).send().await?;
+                    Ok::<_, reqwest::Error>(ServerAnswer::read(resp).await)
+                };
+                match tokio::time::timeout(self.inner.timeout, exchange).await {
+                    Err(_) => Err(Error::Timeout {
+                        operation: Some(operation.into()),
+                        after: self.inner.timeout,
+                    }),
+                    Ok(Ok(a)) => {
+                        answer = Some(a);
+                        Ok(())
                     }
+                    Ok(Err(e)) => Err(match transport::classify(&e, &self.inner.host) {
+                        Some((kind, detail)) => Error::Tls {
+                            operation: Some(operation.into()),
+                            tls_kind: kind,
+                            detail: format!("{detail}{tls_note}"),
+                        },
+                        None => Error::Connect {
+                            operation: Some(operation.into()),
+                            detail: root_cause(&e),
+                        },
+                    }),
                 }
-            };
+            }
+        };
         let chain = recorder.lock().map(|c| c.clone()).unwrap_or_default();
         TlsReport {
             certificates: chain
@@ -1097,6 +1166,7 @@ impl Client {
                 })
                 .collect(),
             outcome,
+            answer,
         }
     }
 
@@ -1118,13 +1188,66 @@ pub struct CertificateInfo {
     pub der: Vec<u8>,
 }
 
-/// Result of [`Client::inspect_tls`].
+/// Result of [`Client::inspect_tls`] and [`Client::inspect_ajam_tls`].
 #[derive(Debug)]
 pub struct TlsReport {
     /// The chain as presented, leaf first (empty for plain http or when nothing was received).
     pub certificates: Vec<CertificateInfo>,
     /// Whether this client's trust settings accept it.
     pub outcome: Result<(), Error>,
+    /// What the server answered the unauthenticated request, when the exchange completed.
+    pub answer: Option<ServerAnswer>,
+}
+
+/// The start of an answer to an inspection request: enough to tell which server is listening.
+#[derive(Clone, Debug)]
+pub struct ServerAnswer {
+    /// The HTTP status.
+    pub status: u16,
+    /// The `Server` header, when sent.
+    pub server: Option<String>,
+    /// The names of the cookies it set (never their values), e.g. Asterisk's `mansession_id`.
+    pub cookie_names: Vec<String>,
+    /// The first [`ServerAnswer::BODY_CHARS`] characters of the body (lossy UTF-8).
+    pub body: String,
+}
+
+impl ServerAnswer {
+    /// How much of the body is kept.
+    pub const BODY_CHARS: usize = 1024;
+
+    async fn read(mut resp: reqwest::Response) -> ServerAnswer {
+        let status = resp.status().as_u16();
+        let server = resp
+            .headers()
+            .get(reqwest::header::SERVER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let cookie_names = resp
+            .headers()
+            .get_all(reqwest::header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .filter_map(|v| v.split_once('=').map(|(name, _)| name.trim().to_owned()))
+            .collect();
+        // Only the start: an inspection never needs the whole body.
+        let mut bytes = Vec::new();
+        while bytes.len() < 4 * Self::BODY_CHARS {
+            match resp.chunk().await {
+                Ok(Some(chunk)) => bytes.extend_from_slice(&chunk),
+                _ => break,
+            }
+        }
+        ServerAnswer {
+            status,
+            server,
+            cookie_names,
+            body: String::from_utf8_lossy(&bytes)
+                .chars()
+                .take(Self::BODY_CHARS)
+                .collect(),
+        }
+    }
 }
 
 async fn read_body(mut resp: reqwest::Response) -> Result<Vec<u8>, String> {

@@ -120,7 +120,7 @@ pub use api::Paged;
 pub use auth::{ApiKey, Secret};
 pub use calls::{CallEvent, CallEventType, CallWatcher, CallsApi, WatchOptions};
 pub use click_to_call::DEFAULT_AJAM_PORT;
-pub use client::{CertificateInfo, Client, TlsReport};
+pub use client::{CertificateInfo, Client, ServerAnswer, TlsReport};
 pub use config::{CLIENT_OPTIONS, ClientBuilder, RateLimit};
 pub use error::{DenialOrigin, Diagnosis, Error, ErrorKind, TlsKind, UnauthorizedCause};
 pub use operations::{HttpMethod, OperationSpec, ResponseShape};

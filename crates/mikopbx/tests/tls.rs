@@ -182,3 +182,126 @@ async fn plain_http_only_to_loopback() {
         ErrorKind::Config
     );
 }
+
+fn ajam_port(sim: &mikopbx_sim::RunningSimulator) -> u16 {
+    let url = sim.ajam_url().expect("the simulator serves AJAM over TLS");
+    url.rsplit(':').next().unwrap().parse().unwrap()
+}
+
+fn leaf(report: &mikopbx::TlsReport) -> String {
+    report
+        .certificates
+        .first()
+        .expect("a certificate was presented")
+        .sha256
+        .clone()
+}
+
+#[tokio::test]
+async fn inspect_ajam_tls_sees_the_asterisk_port_and_its_answer_without_a_session() {
+    let sim = Simulator::builder().cdr_records(10).start().await.unwrap();
+    let client = Client::builder(sim.url())
+        .trust_certificate_pem(sim.ca_pem().as_bytes())
+        .unwrap()
+        .build()
+        .unwrap();
+    let web = client.inspect_tls().await;
+    web.outcome.as_ref().expect("the web port verifies");
+    assert_eq!(web.answer.as_ref().map(|a| a.status), Some(200));
+
+    let ajam = client.inspect_ajam_tls(ajam_port(&sim), None).await;
+    ajam.outcome.as_ref().expect("same trust, same certificate");
+    assert_eq!(leaf(&ajam), leaf(&web), "a normal install: one certificate");
+    // Asterisk's manager over HTTP refuses every action but Login before a login, and opens
+    // a session for the asker.
+    let answer = ajam.answer.expect("the listener answered");
+    assert_eq!(answer.status, 200);
+    assert!(
+        answer.body.contains("Response: Error") && answer.body.contains("Permission denied"),
+        "{answer:?}"
+    );
+    assert!(
+        answer.cookie_names.iter().any(|c| c == "mansession_id"),
+        "{answer:?}"
+    );
+
+    // A closed port: a connection failure, nothing presented.
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let report = client.inspect_ajam_tls(closed, None).await;
+    assert_eq!(
+        report.outcome.as_ref().unwrap_err().kind(),
+        ErrorKind::Connect
+    );
+    assert!(report.certificates.is_empty() && report.answer.is_none());
+
+    // Settings that cannot work are named before anything is sent.
+    for report in [
+        client.inspect_ajam_tls(0, None).await,
+        client.inspect_ajam_tls(ajam_port(&sim), Some("nope")).await,
+    ] {
+        assert_eq!(report.outcome.unwrap_err().kind(), ErrorKind::Config);
+    }
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn inspect_ajam_tls_in_fallback_mode_shows_the_other_certificate_to_pin() {
+    let sim = Simulator::builder()
+        .cdr_records(10)
+        .ajam_fallback_certificate(true)
+        .start()
+        .await
+        .unwrap();
+    let port = ajam_port(&sim);
+    let client = Client::builder(sim.url())
+        .trust_certificate_pem(sim.ca_pem().as_bytes())
+        .unwrap()
+        .build()
+        .unwrap();
+    let web = client.inspect_tls().await;
+    web.outcome.as_ref().expect("the web port verifies");
+
+    // The web port's trust does not cover Asterisk's own certificate; the report still has it.
+    let ajam = client.inspect_ajam_tls(port, None).await;
+    let err = ajam.outcome.as_ref().unwrap_err();
+    assert_eq!(err.tls_kind(), Some(TlsKind::UnknownIssuer), "{err}");
+    let fingerprint = leaf(&ajam);
+    assert_ne!(
+        fingerprint,
+        leaf(&web),
+        "fallback mode: 443 and 8089 differ"
+    );
+    assert!(
+        ajam.answer.is_none(),
+        "nothing is sent over an untrusted connection"
+    );
+
+    // Its pin reaches it, whatever the web port's trust; a wrong pin does not.
+    let pinned = client.inspect_ajam_tls(port, Some(&fingerprint)).await;
+    pinned.outcome.expect("the AJAM pin is the trust decision");
+    assert_eq!(pinned.answer.map(|a| a.status), Some(200));
+    let wrong = client
+        .inspect_ajam_tls(port, Some(&leaf(&web).replace(':', "")))
+        .await;
+    assert_eq!(
+        wrong.outcome.unwrap_err().tls_kind(),
+        Some(TlsKind::PinMismatch)
+    );
+
+    // Trusting the certificate the simulator says it serves there verifies it too.
+    let trusting = Client::builder(sim.url())
+        .trust_certificate_pem(sim.ajam_certificate_pem().unwrap().as_bytes())
+        .unwrap()
+        .build()
+        .unwrap();
+    let report = trusting.inspect_ajam_tls(port, None).await;
+    report
+        .outcome
+        .as_ref()
+        .expect("its own certificate, trusted");
+    assert_eq!(leaf(&report), fingerprint);
+    sim.shutdown().await;
+}
