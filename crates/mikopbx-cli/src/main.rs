@@ -2,7 +2,12 @@
 //!
 //! - `mikopbx demo`: the SDK's promises shown against an in-process simulator.
 //! - `mikopbx doctor`: can this machine use this PBX with this key? (reachability, TLS and the
-//!   fingerprint to pin, key validity, per-resource access, network filter).
+//!   fingerprint to pin, key validity, per-resource access, network filter, every operation of
+//!   the catalogue, the Asterisk TLS port for click-to-call; `--json` for all of it).
+//!
+//! Every command that prints results has `--json`, except `demo` (a show for a person) and
+//! `sim` (a server: it prints its URLs, and its CA and admin key are files in its state
+//! directory); `minimal` and `api` print JSON already.
 //! - `mikopbx sim`: the simulator, with the same flags as `mikopbx-sim`.
 //! - `mikopbx operations`: which permission each SDK call needs; `mikopbx minimal OP…`: the
 //!   `allowed_paths` an integration needs.
@@ -52,9 +57,12 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Show the SDK against an in-process simulator (no PBX needed).
+    /// Show the SDK against an in-process simulator (no PBX needed). A show for a person, so no
+    /// --json: its results are the SDK's own tests.
     Demo,
-    /// Check that this machine can use a PBX with a key (MIKOPBX_* variables or flags).
+    /// Check that this machine can use a PBX with a key (MIKOPBX_* variables or flags): TLS and
+    /// the fingerprint to pin, the key, every operation of the catalogue, the Asterisk TLS port.
+    /// Never writes. Exit 0 when usable, else the blocking problem's code (`mikopbx exit-codes`).
     Doctor(doctor::DoctorArgs),
     /// Click-to-call: ring the agent's extension, then dial the number; prints the linkedid.
     Call(call::CallArgs),
@@ -92,7 +100,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Run the MikoPBX simulator (same flags as `mikopbx-sim`).
+    /// Run the MikoPBX simulator (same flags as `mikopbx-sim`). A server, so no --json: it
+    /// prints its URLs and writes ca.pem and admin-key.txt to its state directory.
     Sim(sim::SimArgs),
     /// Print which permission every SDK operation needs (Markdown table), or with `--json` the
     /// table as a JSON array (one object per operation: name, wire, method, path, resource,

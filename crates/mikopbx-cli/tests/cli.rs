@@ -1,9 +1,10 @@
-//! The `mikopbx` command end to end: demo, doctor (configured through MIKOPBX_* variables, which
-//! also exercises `Client::from_env`), operations and minimal.
+//! The `mikopbx` command end to end: demo, operations, minimal, recordings, calls, call and keys
+//! (configured through MIKOPBX_* variables, which also exercises `Client::from_env`); doctor is
+//! in `doctor.rs`.
 
 use std::process::Command;
 
-use mikopbx::{Access, ApiKey, Client, NetworkFilter, NewApiKey, Permissions, Resource};
+use mikopbx::{ApiKey, Client};
 use mikopbx_sim::Simulator;
 
 fn mikopbx() -> Command {
@@ -89,103 +90,6 @@ fn operations_and_minimal() {
     assert!(out.contains("\"/api/v3/cdr\": \"read\""), "{out}");
     let (code, _) = run(mikopbx().args(["minimal", "nope.nothing"]));
     assert_ne!(code, 0);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn doctor_reports_and_fails_when_unusable() {
-    let sim = Simulator::builder().start().await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let ca = dir.path().join("ca.pem");
-    std::fs::write(&ca, sim.ca_pem()).unwrap();
-    let url = sim.url().to_string();
-    let admin_key = sim.admin_key().to_string();
-
-    let doctor = move |key: &str, ca: Option<&std::path::Path>, extra: &[&str]| {
-        let mut c = mikopbx();
-        c.arg("doctor")
-            .args(extra)
-            .env("MIKOPBX_URL", &url)
-            .env("MIKOPBX_API_KEY", key);
-        c.env_remove("MIKOPBX_CA_CERT")
-            .env_remove("MIKOPBX_CERT_SHA256");
-        if let Some(ca) = ca {
-            c.env("MIKOPBX_CA_CERT", ca);
-        }
-        run(&mut c)
-    };
-
-    // Usable: exit 0, full key, fingerprint shown.
-    let k = admin_key.clone();
-    let ca2 = ca.clone();
-    let (code, out) = tokio::task::spawn_blocking({
-        let doctor = doctor.clone();
-        move || doctor(&k, Some(&ca2), &[])
-    })
-    .await
-    .unwrap();
-    assert_eq!(code, 0, "{out}");
-    assert!(
-        out.contains("certificate verified") && out.contains("SHA-256"),
-        "{out}"
-    );
-    assert!(!out.contains(&admin_key), "the key is never printed");
-
-    // Untrusted certificate: non-zero, and the pin to use.
-    let k = admin_key.clone();
-    let (code, out) = tokio::task::spawn_blocking({
-        let doctor = doctor.clone();
-        move || doctor(&k, None, &[])
-    })
-    .await
-    .unwrap();
-    assert_ne!(code, 0, "{out}");
-    assert!(out.contains("MIKOPBX_CERT_SHA256="), "{out}");
-
-    // A bogus key: non-zero.
-    let ca3 = ca.clone();
-    let (code, out) = tokio::task::spawn_blocking({
-        let doctor = doctor.clone();
-        move || doctor(&"cd".repeat(32), Some(&ca3), &[])
-    })
-    .await
-    .unwrap();
-    assert_ne!(code, 0, "{out}");
-
-    // A key limited to the simulator's network filter #1 (127.0.0.2 only) that may read its own
-    // record, used from 127.0.0.2: the filter is seen.
-    let admin = Client::builder(sim.url())
-        .api_key(ApiKey::new(sim.admin_key()))
-        .trust_certificate_pem(sim.ca_pem().as_bytes())
-        .unwrap()
-        .build()
-        .unwrap();
-    let key = admin.api_keys().generate_key().await.unwrap();
-    admin
-        .api_keys()
-        .create(NewApiKey::new(
-            "doctor test",
-            key.clone(),
-            Some(
-                &Permissions::none()
-                    .grant(Resource::ApiKeys, Access::Read)
-                    .grant(Resource::Extensions, Access::Read),
-            ),
-            NetworkFilter::Id { id: 1 },
-        ))
-        .await
-        .unwrap();
-    let secret = key.expose_secret().to_owned();
-    let ca4 = ca.clone();
-    let (code, out) = tokio::task::spawn_blocking({
-        let doctor = doctor.clone();
-        move || doctor(&secret, Some(&ca4), &["--bind", "127.0.0.2"])
-    })
-    .await
-    .unwrap();
-    assert_eq!(code, 0, "{out}");
-    assert!(out.contains("network filter #1"), "{out}");
-    assert!(out.contains("a remote address"), "{out}");
-    assert!(out.contains("Extensions") && out.contains("no"), "{out}");
 }
 
 /// `mikopbx <args>` against `sim`, configured through the MIKOPBX_* variables (admin key).
