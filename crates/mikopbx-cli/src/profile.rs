@@ -347,6 +347,9 @@ pub enum ProfileCommand {
     Remove {
         /// The profile's name.
         name: String,
+        /// Print `{"profile", "removed", "key_removed"}` instead of a message on stderr.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -365,6 +368,9 @@ pub struct AddArgs {
     ca_cert: Option<PathBuf>,
     #[command(flatten)]
     key: KeyInput,
+    /// Print `{"profile", "replaced", "file", "key_store"}` instead of messages on stderr.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args, Debug)]
@@ -373,6 +379,9 @@ pub struct KeyArgs {
     name: String,
     #[command(flatten)]
     key: KeyInput,
+    /// Print `{"profile", "key_store"}` instead of a message on stderr.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args, Debug)]
@@ -390,8 +399,15 @@ pub fn run(command: ProfileCommand) -> ExitCode {
     let outcome = match command {
         ProfileCommand::Add(args) => add(&args),
         ProfileCommand::List { json } => list(json),
-        ProfileCommand::SetKey(args) => set_key(&args.name, &args.key),
-        ProfileCommand::Remove { name } => remove(&name),
+        ProfileCommand::SetKey(args) => set_key(&args.name, &args.key, args.json).map(|store| {
+            if args.json {
+                println!(
+                    "{}",
+                    serde_json::json!({"profile": args.name, "key_store": store})
+                );
+            }
+        }),
+        ProfileCommand::Remove { name, json } => remove(&name, json),
     };
     exit::finish(outcome)
 }
@@ -411,19 +427,44 @@ fn add(args: &AddArgs) -> Result<(), Failure> {
     let mut file = load()?;
     let replaced = file.profiles.insert(args.name.clone(), profile).is_some();
     save(&file)?;
-    eprintln!(
-        "{} profile {:?} in {}",
-        if replaced { "replaced" } else { "added" },
-        args.name,
-        config_path()?.display()
-    );
-    if !args.key.no_key {
-        set_key(&args.name, &args.key)?;
+    let path = config_path()?;
+    if !args.json {
+        eprintln!(
+            "{} profile {:?} in {}",
+            if replaced { "replaced" } else { "added" },
+            args.name,
+            path.display()
+        );
+    }
+    let store = if args.key.no_key {
+        None
+    } else {
+        Some(set_key(&args.name, &args.key, args.json)?)
+    };
+    if args.json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "profile": args.name,
+                "replaced": replaced,
+                "file": path,
+                "key_store": store,
+            })
+        );
     }
     Ok(())
 }
 
-fn set_key(name: &str, input: &KeyInput) -> Result<(), Failure> {
+/// Where a key is, in a word (as `profile list` says it).
+fn store_name(backend: keystore::Backend) -> &'static str {
+    match backend {
+        keystore::Backend::Native => "keyring",
+        keystore::Backend::KernelKeyring => "kernel keyring",
+    }
+}
+
+/// Stores the key; gives where (`keyring` or `kernel keyring`), told on stderr unless `quiet`.
+fn set_key(name: &str, input: &KeyInput, quiet: bool) -> Result<&'static str, Failure> {
     find(name)?;
     let key = if input.key_stdin {
         let mut s = String::new();
@@ -445,11 +486,13 @@ fn set_key(name: &str, input: &KeyInput) -> Result<(), Failure> {
         return Err(Failure::usage("the key is empty; nothing stored"));
     }
     let backend = keystore::set(name, key)?;
-    eprintln!(
-        "stored the key for {name:?} in {}",
-        keystore::describe(backend)
-    );
-    Ok(())
+    if !quiet {
+        eprintln!(
+            "stored the key for {name:?} in {}",
+            keystore::describe(backend)
+        );
+    }
+    Ok(store_name(backend))
 }
 
 fn list(json: bool) -> Result<(), Failure> {
@@ -462,8 +505,7 @@ fn list(json: bool) -> Result<(), Failure> {
     }
     for (name, p) in &file.profiles {
         let key = match keystore::get(name) {
-            Ok(Some((_, keystore::Backend::Native))) => "keyring",
-            Ok(Some((_, keystore::Backend::KernelKeyring))) => "kernel keyring",
+            Ok(Some((_, backend))) => store_name(backend),
             Ok(None) => "MIKOPBX_API_KEY",
             Err(_) => "keyring unavailable",
         };
@@ -490,15 +532,22 @@ fn list(json: bool) -> Result<(), Failure> {
     Ok(())
 }
 
-fn remove(name: &str) -> Result<(), Failure> {
+fn remove(name: &str, json: bool) -> Result<(), Failure> {
     find(name)?;
     let mut file = load()?;
     file.profiles.remove(name);
     save(&file)?;
     let had_key = keystore::delete(name)?;
-    eprintln!(
-        "removed profile {name:?}{}",
-        if had_key { " and its key" } else { "" }
-    );
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({"profile": name, "removed": true, "key_removed": had_key})
+        );
+    } else {
+        eprintln!(
+            "removed profile {name:?}{}",
+            if had_key { " and its key" } else { "" }
+        );
+    }
     Ok(())
 }

@@ -83,6 +83,14 @@ async fn a_profile_keeps_url_and_trust_in_the_file_and_the_key_in_the_keyring() 
     assert!(file.contains(sim.url()), "{file}");
     assert!(!file.contains(&key), "the key never goes in the file");
     assert!(!r.stderr.contains(&key) && !r.stdout.contains(&key));
+    let mut again = mikopbx(&config);
+    again.args(["profile", "set-key", &name, "--key-stdin", "--json"]);
+    let r = blocking(again, Some(format!("{key}\n")));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let stored: serde_json::Value = serde_json::from_str(&r.stdout).expect("set-key --json");
+    assert_eq!(stored["profile"], name.as_str());
+    assert!(stored["key_store"].is_string(), "{stored}");
+    assert!(!r.stdout.contains(&key) && !r.stderr.contains(&key));
 
     // Used from anywhere on the line, with no MIKOPBX_* variable and no key flag.
     let mut list = mikopbx(&config);
@@ -155,8 +163,14 @@ async fn a_profile_keeps_url_and_trust_in_the_file_and_the_key_in_the_keyring() 
     readd
         .args(["profile", "add", &name, "--url", sim.url(), "--ca-cert"])
         .arg(&ca)
-        .arg("--no-key");
-    assert_eq!(blocking(readd, None).code, 0);
+        .args(["--no-key", "--json"]);
+    let r = blocking(readd, None);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let added: serde_json::Value = serde_json::from_str(&r.stdout).expect("add --json is JSON");
+    assert_eq!(added["profile"], name.as_str());
+    assert_eq!(added["replaced"], false);
+    assert!(added["key_store"].is_null(), "{added}");
+    assert!(r.stderr.is_empty(), "--json says it all: {}", r.stderr);
     let mut relisted = mikopbx(&config);
     relisted.args(["profile", "list", "--json"]);
     let r = blocking(relisted, None);
@@ -181,8 +195,12 @@ async fn a_profile_keeps_url_and_trust_in_the_file_and_the_key_in_the_keyring() 
         "the environment supplies the key"
     );
     let mut cleanup = mikopbx(&config);
-    cleanup.args(["profile", "remove", &name]);
-    assert_eq!(blocking(cleanup, None).code, 0);
+    cleanup.args(["profile", "remove", &name, "--json"]);
+    let r = blocking(cleanup, None);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let removed: serde_json::Value = serde_json::from_str(&r.stdout).expect("JSON");
+    assert_eq!(removed["removed"], true);
+    assert_eq!(removed["key_removed"], false);
 }
 
 #[test]
