@@ -95,7 +95,8 @@ impl ConnectArgs {
     pub fn builder(&self) -> Result<ClientBuilder, Failure> {
         if self.user.is_some() {
             return Err(Failure::usage(
-                "this command needs an API key; --user (a web login) works with keys, api and doctor",
+                "this command needs an API key (doctor checks a key; call speaks AMI); --user (a web \
+                 login) works with keys, api, cdr, calls and recordings",
             ));
         }
         self.builder_without_credential(true)

@@ -3,7 +3,8 @@
 //! REST v3 has no originate; click-to-call goes through AMI's `Originate`, and the only TLS path
 //! to AMI is AJAM (`calls-events-recordings.md` §2.1, §3). The simulator serves it on a second
 //! TLS listener with the same certificate (a normal install presents the DB certificate on 443
-//! and 8089, §0.1), as Asterisk's `main/manager.c` (`generic_http_callback`, `process_message`,
+//! and 8089, §0.1; `SimulatorBuilder::ajam_fallback_certificate` gives it its own, as in the
+//! PBX's fallback mode), as Asterisk's `main/manager.c` (`generic_http_callback`, `process_message`,
 //! `action_login`, `action_originate`) and `main/http.c` do:
 //!
 //! * `/asterisk/rawman` (`http.conf` `prefix=asterisk`, `HttpConf.php:47-75`), GET or POST
