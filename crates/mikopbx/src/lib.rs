@@ -115,6 +115,7 @@ pub mod resources;
 mod retry;
 pub mod session;
 pub mod transport;
+pub mod usage;
 
 pub use api::Paged;
 pub use auth::{ApiKey, Secret};
