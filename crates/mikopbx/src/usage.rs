@@ -412,15 +412,15 @@ impl Recorder {
         if !first {
             return;
         }
-        if let Err(e) = append(&self.path, &usage.line()) {
-            if !self.warned.swap(true, Ordering::Relaxed) {
-                tracing::warn!(
-                    file = %self.path.display(),
-                    error = %e,
-                    "learn mode: cannot write the usage file ({}); calls go on, unrecorded",
-                    ENV_VAR
-                );
-            }
+        if let Err(e) = append(&self.path, &usage.line())
+            && !self.warned.swap(true, Ordering::Relaxed)
+        {
+            tracing::warn!(
+                file = %self.path.display(),
+                error = %e,
+                "learn mode: cannot write the usage file ({}); calls go on, unrecorded",
+                ENV_VAR
+            );
         }
     }
 }
