@@ -6,6 +6,8 @@
 
 mod common;
 
+use std::sync::{Arc, Mutex};
+
 use common::*;
 use mikopbx::usage::{self, Usage, UsageError};
 use mikopbx::{ErrorKind, HttpMethod, NetworkFilter, Permissions, Resource};
@@ -186,8 +188,29 @@ async fn refused_calls_are_recorded_and_unsendable_ones_are_not() {
     sim.shutdown().await;
 }
 
+#[derive(Clone, Default)]
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 #[tokio::test]
 async fn a_file_that_cannot_be_written_never_fails_a_call() {
+    // The test runtime runs on this thread, so the subscriber sees the client's warnings.
+    let capture = Capture::default();
+    let writer = capture.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::WARN)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
     let sim = sim().await;
     let dir = tempfile::tempdir().unwrap();
     // A directory where the file should be, and a file under a missing directory.
@@ -213,6 +236,12 @@ async fn a_file_that_cannot_be_written_never_fails_a_call() {
             .unwrap();
     }
     assert!(!dir.path().join("missing").exists());
+    let logged = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    assert_eq!(
+        logged.matches("cannot write the usage file").count(),
+        2,
+        "one warning per client: {logged}"
+    );
     sim.shutdown().await;
 }
 
