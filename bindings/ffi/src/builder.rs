@@ -171,6 +171,15 @@ impl ClientBuilder {
         self.update(|b| Ok(b.permissions(p)))
     }
 
+    /// Learn mode: the client appends the name of each operation it performs to the file at
+    /// `path`, once per client; `mikopbx keys create --from-usage FILE` makes the
+    /// least-privilege key from it. Without this setter the `MIKOPBX_RECORD_USAGE` environment
+    /// variable turns it on. Nothing secret is written; a file that cannot be written never
+    /// fails a call.
+    pub fn record_usage(self: Arc<Self>, path: String) -> Arc<Self> {
+        self.update(|b| Ok(b.record_usage(path)))
+    }
+
     /// Builds the client. Fails with `Config` for a malformed option and `InsecureTransport` for
     /// plain `http://` to a non-loopback host. Sends nothing.
     pub fn build(&self) -> Result<Arc<Client>, Error> {

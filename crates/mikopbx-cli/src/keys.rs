@@ -4,6 +4,15 @@
 //!   key with exactly the `allowed_paths` those operations need (the SDK's
 //!   `api_keys().create_for`, which checks what the PBX stored) and prints the plaintext key
 //!   once, alone on stdout, so `KEY=$(mikopbx keys create …)` works; the rest goes to stderr.
+//! * `keys create --from-usage FILE` does the same for what an integration recorded in learn
+//!   mode (`MIKOPBX_RECORD_USAGE=FILE`, see `mikopbx::usage`): its operations and its
+//!   escape-hatch requests. Exactly one of `--for` and `--from-usage`.
+//! * `keys audit ID --usage FILE [--json]` compares key ID's `allowed_paths` with such a file:
+//!   the grants the integration never used (or used at a lower level), and the ones it used that
+//!   the key lacks (those calls fail). Exit code 0 when the key is exactly the least privilege
+//!   for the file, 1 when it is wider or narrower (`--json` says which: `wider`, `narrower`), and
+//!   the usual codes when the audit could not be done (3 the admin key refused, …). The network
+//!   filter is not compared.
 //! * `keys list`, `keys revoke ID`, `keys rotate ID` (a new key with the same permissions and
 //!   network filter, then the old one revoked after confirmation).
 //!
@@ -12,10 +21,11 @@
 //! the command line.
 
 use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
-use mikopbx::{ApiKeyInfo, Client, NetworkFilter, NewApiKey, Permissions};
+use mikopbx::{Access, ApiKeyInfo, Client, NetworkFilter, NewApiKey, Permissions, usage};
 
 use crate::connect::ConnectArgs;
 use crate::exit::{self, Failure};
@@ -30,6 +40,23 @@ pub enum KeysCommand {
     Revoke(RevokeArgs),
     /// A new key with the same permissions and network filter; then revoke the old one.
     Rotate(RevokeArgs),
+    /// Compare a key with what an integration used (a learn-mode file): exit 0 when exactly
+    /// minimal, 1 when wider or narrower.
+    Audit(AuditArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct AuditArgs {
+    #[command(flatten)]
+    connect: ConnectArgs,
+    /// The key's id (`mikopbx keys list`).
+    id: String,
+    /// The learn-mode file the integration wrote (`MIKOPBX_RECORD_USAGE=FILE`).
+    #[arg(long, value_name = "FILE")]
+    usage: PathBuf,
+    /// Print one JSON object instead of the report.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args, Debug)]
@@ -38,8 +65,17 @@ pub struct CreateArgs {
     connect: ConnectArgs,
     /// The operations the integration performs, comma-separated (`mikopbx operations` names
     /// them): extensions.list,cdr.list
-    #[arg(long = "for", value_delimiter = ',', required = true)]
+    #[arg(
+        long = "for",
+        value_delimiter = ',',
+        required_unless_present = "from_usage",
+        conflicts_with = "from_usage"
+    )]
     operations: Vec<String>,
+    /// Instead of `--for`: the learn-mode file an integration wrote (`MIKOPBX_RECORD_USAGE=FILE`);
+    /// the key gets exactly what its recorded operations and requests need.
+    #[arg(long = "from-usage", value_name = "FILE")]
+    from_usage: Option<PathBuf>,
     /// Where the key may be used from: `localhost`, `any`, or a network filter id.
     #[arg(long, default_value = "localhost")]
     network: String,
@@ -80,6 +116,7 @@ pub async fn run(command: KeysCommand) -> ExitCode {
         KeysCommand::List(args) => list(&args).await,
         KeysCommand::Revoke(args) => revoke(&args).await,
         KeysCommand::Rotate(args) => rotate(&args).await,
+        KeysCommand::Audit(args) => audit(&args).await,
     };
     exit::finish(outcome)
 }
@@ -134,13 +171,48 @@ fn permissions_text(info: &ApiKeyInfo) -> String {
     paths.join(", ")
 }
 
+/// A learn-mode file's entries; a file that cannot be read or parsed is a bad argument.
+fn read_usage(file: &std::path::Path) -> Result<Vec<usage::Usage>, Failure> {
+    usage::read(file).map_err(|e| Failure::usage(e.to_string()))
+}
+
+/// What a learn-mode file needs, refused when only a key with full permissions would do.
+fn learned(file: &std::path::Path) -> Result<usage::Needs, Failure> {
+    let entries = read_usage(file)?;
+    if entries.is_empty() {
+        return Err(Failure::usage(format!(
+            "{} records no operation: run the integration with MIKOPBX_RECORD_USAGE={} first",
+            file.display(),
+            file.display()
+        )));
+    }
+    let needs = usage::needs(&entries);
+    if !needs.full_only.is_empty() {
+        let lines: Vec<String> = needs.full_only.iter().map(|u| u.line()).collect();
+        return Err(Failure::from(format!(
+            "the integration made requests no restricted key can make ({}): only a key with \
+             full permissions could; no key was created",
+            lines.join(", ")
+        )));
+    }
+    Ok(needs)
+}
+
 async fn create(args: &CreateArgs) -> Result<(), Failure> {
     let network = parse_network(&args.network)?;
+    let learned = args.from_usage.as_deref().map(learned).transpose()?;
     let client = args.connect.client().await?;
-    let created = client
-        .api_keys()
-        .create_for(args.description.clone(), args.operations.clone(), network)
-        .await?;
+    let api = client.api_keys();
+    let created = match learned {
+        Some(needs) => {
+            api.create_with(args.description.clone(), needs.permissions, network)
+                .await?
+        }
+        None => {
+            api.create_for(args.description.clone(), args.operations.clone(), network)
+                .await?
+        }
+    };
     print_created(created.key.expose_secret(), &created.info, args.json);
     Ok(())
 }
@@ -267,4 +339,113 @@ async fn rotate(args: &RevokeArgs) -> Result<(), Failure> {
         ..f
     })?;
     revoke_key(&client, &old).await
+}
+
+/// A key's permissions as the PBX stored them, module paths included.
+fn stored_permissions(info: &ApiKeyInfo) -> Result<Permissions, Failure> {
+    if info.full_permissions {
+        return Ok(Permissions::full());
+    }
+    Permissions::from_allowed_paths(info.allowed_paths.clone())
+        .map_err(|e| Failure::from(e).context(&format!("key #{}", info.id)))
+}
+
+fn gap_json(gaps: &[usage::GrantGap]) -> Vec<serde_json::Value> {
+    gaps.iter()
+        .map(|g| {
+            serde_json::json!({
+                "path": g.path,
+                "granted": g.granted.map(Access::as_str),
+                "needed": g.needed.map(Access::as_str),
+            })
+        })
+        .collect()
+}
+
+async fn audit(args: &AuditArgs) -> Result<(), Failure> {
+    let entries = read_usage(&args.usage)?;
+    let needs = usage::needs(&entries);
+    let client = args.connect.client().await?;
+    let info = client.api_keys().get(&args.id).await?;
+    let key = stored_permissions(&info)?;
+    let report = usage::audit(&key, &needs);
+    let full_only: Vec<String> = report.full_only.iter().map(|u| u.line()).collect();
+    if args.json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "id": info.id,
+                "entries": entries.len(),
+                "exact": report.is_exact(),
+                "wider": report.is_wider(),
+                "narrower": report.is_narrower(),
+                "full_permissions": report.key_is_full,
+                "unused": gap_json(&report.unused),
+                "missing": gap_json(&report.missing),
+                "full_only": full_only,
+                "minimal_allowed_paths": needs.permissions.to_allowed_paths(),
+            })
+        );
+    } else {
+        println!(
+            "key #{} ({}): {}; {} recorded entries in {}",
+            info.id,
+            info.key_display,
+            permissions_text(&info),
+            entries.len(),
+            args.usage.display()
+        );
+        if report.key_is_full && full_only.is_empty() {
+            println!(
+                "  wider: full permissions, where {} would do",
+                needs.permissions
+            );
+        }
+        for g in &report.unused {
+            match (g.granted, g.needed) {
+                (Some(granted), Some(needed)) => println!(
+                    "  unused: {}: {} ({} is enough)",
+                    g.path,
+                    granted.as_str(),
+                    needed.as_str()
+                ),
+                (Some(granted), None) => {
+                    println!("  unused: {}: {} (never used)", g.path, granted.as_str())
+                }
+                _ => {}
+            }
+        }
+        for g in &report.missing {
+            println!(
+                "  missing: {}: {} (held: {}; these calls fail with this key)",
+                g.path,
+                g.needed.map_or("", Access::as_str),
+                g.granted.map_or("nothing", Access::as_str)
+            );
+        }
+        if !report.key_is_full && !full_only.is_empty() {
+            println!(
+                "  missing: full permissions, for requests no restricted key can make: {}",
+                full_only.join(", ")
+            );
+        }
+    }
+    if report.is_exact() {
+        if !args.json {
+            println!("the key is exactly the least privilege for this usage");
+        }
+        return Ok(());
+    }
+    Err(Failure::from(if report.is_narrower() {
+        format!(
+            "key #{} lacks permissions this integration uses (its calls fail)",
+            info.id
+        )
+    } else {
+        format!(
+            "key #{} is wider than this integration needs; `mikopbx keys create --from-usage` \
+             makes the least-privilege key",
+            info.id
+        )
+    }))
 }

@@ -76,8 +76,8 @@ enum Command {
     /// resumably.
     #[command(subcommand)]
     Cdr(cdr::CdrCommand),
-    /// API keys: `keys create --for extensions.list,cdr.list` (least privilege), `list`,
-    /// `revoke`, `rotate`.
+    /// API keys: `keys create --for extensions.list,cdr.list` or `--from-usage FILE` (least
+    /// privilege), `list`, `revoke`, `rotate`, `audit ID --usage FILE`.
     #[command(subcommand)]
     Keys(keys::KeysCommand),
     /// Any request under the API (a module's endpoint, or one the typed API lacks): prints its

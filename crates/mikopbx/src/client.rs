@@ -48,6 +48,8 @@ pub(crate) struct Inner {
     ajam: Option<crate::click_to_call::Ajam>,
     /// The web session, once `login` was called (clients without an API key only).
     session: crate::session::Session,
+    /// Learn mode's recorder, when on.
+    usage: Option<crate::usage::Recorder>,
 }
 
 impl std::fmt::Debug for Client {
@@ -221,6 +223,15 @@ impl Client {
             RateLimit::default()
         });
         let governor = limit.is_enabled().then(|| Governor::new(limit));
+        let usage = b
+            .record_usage
+            .clone()
+            .or_else(|| {
+                std::env::var_os(crate::usage::ENV_VAR)
+                    .filter(|v| !v.is_empty())
+                    .map(Into::into)
+            })
+            .map(crate::usage::Recorder::new);
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
@@ -238,6 +249,7 @@ impl Client {
                 transport,
                 ajam,
                 session: Default::default(),
+                usage,
             }),
         })
     }
@@ -352,10 +364,12 @@ impl Client {
         query: &[(String, String)],
         body: Option<&Value>,
     ) -> Result<Reply, Error> {
-        self.call_with(op, id, query, body, self.inner.diagnose)
+        self.run_call(op, id, query, body, self.inner.diagnose, true)
             .await
     }
 
+    /// Runs one of the SDK's own probes (the 401 diagnosis): as [`Self::call`], but not
+    /// recorded in learn mode, since the integration did not ask for it.
     pub(crate) async fn call_with(
         &self,
         op: &'static OperationSpec,
@@ -364,10 +378,27 @@ impl Client {
         body: Option<&Value>,
         diagnose: bool,
     ) -> Result<Reply, Error> {
+        self.run_call(op, id, query, body, diagnose, false).await
+    }
+
+    async fn run_call(
+        &self,
+        op: &'static OperationSpec,
+        id: Option<&str>,
+        query: &[(String, String)],
+        body: Option<&Value>,
+        diagnose: bool,
+        record: bool,
+    ) -> Result<Reply, Error> {
         if op.needs_id() && id.is_none_or(|i| i.trim().is_empty()) {
             return Err(Error::config(format!("{} needs an id", op.name)));
         }
         self.refuse_if_dangerous(op.dangerous, op.name, op.summary)?;
+        // Before the pre-check: a call the key's known permissions refuse is one the learned
+        // key must allow (crate::usage, "What is recorded, and when").
+        if record {
+            self.record_usage(crate::usage::Usage::Operation(op));
+        }
         self.check_permission(op, id)?;
         let path = op.path(id);
         let result = self.send_json(op, &path, query, body).await;
@@ -380,6 +411,13 @@ impl Client {
                 Err(diagnosed.with_operation(op.name))
             }
             other => other.map_err(|e| e.with_operation(op.name)),
+        }
+    }
+
+    /// Learn mode: notes that the integration performs `usage` (nothing when it is off).
+    pub(crate) fn record_usage(&self, usage: crate::usage::Usage) {
+        if let Some(recorder) = &self.inner.usage {
+            recorder.record(usage);
         }
     }
 
@@ -527,6 +565,7 @@ impl Client {
         headers: &[(reqwest::header::HeaderName, String)],
     ) -> Result<RawReply, Error> {
         debug_assert!(op.public, "raw requests are sent without the key");
+        self.record_usage(crate::usage::Usage::Operation(op));
         let path = op.path(None);
         match self
             .attempts_within_timeout(op, &path, query, None, headers, Mode::PublicRaw)

@@ -101,6 +101,8 @@ pub struct ClientBuilder {
     pub(crate) ami: Option<(String, secrecy::SecretString)>,
     pub(crate) ajam_port: Option<u16>,
     pub(crate) ajam_pins: Vec<[u8; 32]>,
+    /// Learn mode's file (`record_usage`); else `MIKOPBX_RECORD_USAGE` at `build()`.
+    pub(crate) record_usage: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for ClientBuilder {
@@ -113,6 +115,7 @@ impl std::fmt::Debug for ClientBuilder {
             .field("timeout", &self.timeout)
             .field("max_retries", &self.max_retries)
             .field("ami_username", &self.ami.as_ref().map(|(u, _)| u))
+            .field("record_usage", &self.record_usage)
             .finish_non_exhaustive()
     }
 }
@@ -137,6 +140,7 @@ impl ClientBuilder {
             ami: None,
             ajam_port: None,
             ajam_pins: Vec::new(),
+            record_usage: None,
         }
     }
 
@@ -317,8 +321,20 @@ impl ClientBuilder {
         self
     }
 
+    /// Learn mode: the client appends the name of each operation it performs to `path`, once
+    /// per client (format and what is recorded when: [`crate::usage`]); `mikopbx keys create
+    /// --from-usage` turns the file into the least-privilege key. Without this option, `build()`
+    /// reads the path from `MIKOPBX_RECORD_USAGE`, so an integration in any language can be
+    /// run in learn mode without a code change. A file that cannot be written never fails a
+    /// call (one warning is logged).
+    pub fn record_usage(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.record_usage = Some(path.into());
+        self
+    }
+
     /// Builds the client. Fails with `InsecureTransport` for `http://` to a non-loopback host and
-    /// with `Config` for a malformed URL.
+    /// with `Config` for a malformed URL. Reads `MIKOPBX_RECORD_USAGE` when
+    /// [`Self::record_usage`] was not given.
     pub fn build(self) -> Result<Client, Error> {
         Client::from_builder(self)
     }
@@ -342,6 +358,7 @@ pub const CLIENT_OPTIONS: &[&str] = &[
     "ami_secret",
     "ajam_port",
     "ajam_cert_sha256",
+    "record_usage",
 ];
 
 /// The option's value as `T`, or an error that names the option and the expected form.
@@ -378,7 +395,8 @@ impl ClientBuilder {
     /// marked dangerous; only in builds with the `dangerous-actions` feature). `null` means "not
     /// given". `ami_username` and `ami_secret` (together) are the AMI login for click-to-call,
     /// `ajam_port` its TLS port (default 8089) and `ajam_cert_sha256` that port's own pin
-    /// (see [`Self::asterisk_manager`]). A name outside [`CLIENT_OPTIONS`] is refused:
+    /// (see [`Self::asterisk_manager`]). `record_usage` (a file path) turns learn mode on
+    /// ([`Self::record_usage`]). A name outside [`CLIENT_OPTIONS`] is refused:
     /// there is no option that weakens certificate verification, so asking for one fails.
     pub fn options(mut self, options: &Map<String, Value>) -> Result<Self, Error> {
         let mut permissions: Option<Permissions> = None;
@@ -469,6 +487,15 @@ impl ClientBuilder {
                     value,
                     "a hex fingerprint",
                 )?)?,
+                "record_usage" => {
+                    let path: String = option(name, value, "a file path")?;
+                    if path.trim().is_empty() {
+                        return Err(Error::config(
+                            "client option record_usage must be a file path, not an empty string",
+                        ));
+                    }
+                    self.record_usage(path)
+                }
                 "key_network" => {
                     network = Some(option(
                         name,

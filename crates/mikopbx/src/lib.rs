@@ -61,6 +61,10 @@
 //! assert_eq!(needed.to_allowed_paths().get("/api/v3/cdr").map(String::as_str), Some("read"));
 //! ```
 //!
+//! Or learn it: with `MIKOPBX_RECORD_USAGE=FILE` in the environment (or
+//! [`ClientBuilder::record_usage`]) every client appends the operations it performs to FILE, and
+//! [`usage::needs`] (`mikopbx keys create --from-usage FILE`) gives the least privilege for them.
+//!
 //! # Web sessions
 //!
 //! Admin tools that act as a person log in instead of holding a key: a client built without
@@ -115,6 +119,7 @@ pub mod resources;
 mod retry;
 pub mod session;
 pub mod transport;
+pub mod usage;
 
 pub use api::Paged;
 pub use auth::{ApiKey, Secret};

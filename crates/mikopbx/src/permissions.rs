@@ -363,6 +363,25 @@ impl Permissions {
         self
     }
 
+    /// Adds (or raises) a grant on an `allowed_paths` key given as a path (`/api/v3/extensions`,
+    /// or a module's `/api/v3/module-example/tasks`), validated as the server validates it.
+    pub fn grant_path(mut self, allowed_path: &str, access: Access) -> Result<Self, Error> {
+        if !valid_allowed_path(allowed_path) {
+            return Err(Error::config(format!(
+                "invalid allowed_paths key {allowed_path:?}: expected /api/v3/<resource> (lowercase letters, digits and `-`)"
+            )));
+        }
+        let entry = self.paths.entry(allowed_path.to_owned()).or_insert(access);
+        *entry = (*entry).max(access);
+        Ok(self)
+    }
+
+    /// Whether a restricted key can hold `allowed_path` at all (the server's pattern
+    /// `^/api/v[0-9]+/[a-z0-9-]+(/[a-z0-9-]+)*$`, 10–255 characters).
+    pub fn is_grantable_path(allowed_path: &str) -> bool {
+        valid_allowed_path(allowed_path)
+    }
+
     /// Records the key's network filter.
     pub fn with_network(mut self, network: NetworkFilter) -> Self {
         self.network = Some(network);

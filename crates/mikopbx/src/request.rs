@@ -331,6 +331,12 @@ impl Client {
             &format!("{method} {}", target.path),
             danger.unwrap_or_else(|| known.map_or("", |op| op.summary)),
         )?;
+        // Before the pre-check, as for typed calls (crate::usage): the operation's name, or the
+        // request's permission key.
+        self.record_usage(match known {
+            Some(op) => crate::usage::Usage::Operation(op),
+            None => crate::usage::Usage::request(method, &target.path),
+        });
         let public = known.is_some_and(|op| op.public);
         let needed = normalize_path(&target.path);
         if !public {

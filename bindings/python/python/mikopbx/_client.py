@@ -80,6 +80,11 @@ class ClientOptions(TypedDict, total=False):
     - ``allow_dangerous_actions``: let this client run the operations that can stop or destroy
       the PBX (``system.reboot``, ``system.shutdown``, …); without it they raise
       :class:`ConfigurationError` and nothing is sent. Leave it off in integrations.
+    - ``record_usage``: learn mode, a file (path) where the client appends the name of each
+      operation it performs, once per client; ``mikopbx keys create --from-usage FILE`` makes the
+      least-privilege key from it. Without the option, the ``MIKOPBX_RECORD_USAGE`` environment
+      variable turns it on. Nothing secret is written, and a file that cannot be written never
+      fails a call.
     """
 
     api_key: str
@@ -98,6 +103,7 @@ class ClientOptions(TypedDict, total=False):
     ami_secret: str
     ajam_port: int
     ajam_cert_sha256: str
+    record_usage: Union[str, "os.PathLike[str]"]
 
 
 _VERSION = _native.__version__
@@ -126,6 +132,9 @@ def _native_options(options: ClientOptions) -> Dict[str, object]:
     ca_cert = options.get("ca_cert")
     if ca_cert is not None:
         out["ca_cert"] = _read_ca_cert(ca_cert)
+    record_usage = options.get("record_usage")
+    if record_usage is not None:
+        out["record_usage"] = os.fspath(record_usage)
     permissions = options.get("permissions")
     if permissions is not None and not isinstance(permissions, str):
         out["permissions"] = dict(permissions)

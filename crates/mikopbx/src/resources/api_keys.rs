@@ -278,6 +278,24 @@ impl ApiKeysApi {
     }
 }
 
+/// A key's permissions exactly as stored: every `allowed_paths` entry (a module's path too,
+/// which [`ApiKeyInfo::permissions`] leaves out), so that a wider key than asked is noticed.
+fn stored_permissions(info: &ApiKeyInfo) -> Permissions {
+    let base = if info.full_permissions {
+        Permissions::full()
+    } else {
+        info.allowed_paths
+            .iter()
+            .fold(Permissions::none(), |p, (path, access)| {
+                match Access::parse(access) {
+                    Some(a) => p.clone().grant_path(path, a).unwrap_or(p),
+                    None => p,
+                }
+            })
+    };
+    base.with_network(info.network())
+}
+
 /// The network filter the PBX stored differs from the one asked for: the message for it.
 fn network_mismatch(requested: &NetworkFilter, info: &ApiKeyInfo) -> Option<String> {
     let stored = info.network();
@@ -326,7 +344,26 @@ impl ApiKeysApi {
         network: NetworkFilter,
     ) -> Result<CreatedApiKey, Error> {
         let ops = crate::operations::find_all(&operations)?;
-        let wanted = Permissions::minimal_for(&ops);
+        self.create_with(description, Permissions::minimal_for(&ops), network)
+            .await
+    }
+}
+
+impl ApiKeysApi {
+    /// As [`Self::create_for`], with the `allowed_paths` given: a module's paths too (what
+    /// `mikopbx keys create --from-usage` needs for the escape-hatch requests it recorded,
+    /// [`crate::usage::needs`]). `wanted` must not be full permissions.
+    pub async fn create_with(
+        &self,
+        description: String,
+        wanted: Permissions,
+        network: NetworkFilter,
+    ) -> Result<CreatedApiKey, Error> {
+        if wanted.is_full() {
+            return Err(Error::config(
+                "create_with makes restricted keys; use create with full permissions deliberately",
+            ));
+        }
         if wanted.grants().next().is_none() {
             return Err(Error::config(
                 "these operations need no permission (public endpoints): no key is needed for them",
@@ -347,7 +384,7 @@ impl ApiKeysApi {
             .await?;
         let stored = self.get(&info.id).await.unwrap_or(info);
         let asked = wanted.with_network(network);
-        if stored.permissions() != asked {
+        if stored_permissions(&stored) != asked {
             let removed = self.delete(&stored.id).await.is_ok();
             return Err(Error::Server {
                 operation: Some(API_KEYS_CREATE.name.to_owned()),
@@ -355,7 +392,7 @@ impl ApiKeysApi {
                 messages: vec![format!(
                     "the PBX stored the key with other permissions than asked (asked {asked}, \
                      stored {}); {}",
-                    stored.permissions(),
+                    stored_permissions(&stored),
                     if removed {
                         "the key was removed again".to_owned()
                     } else {
