@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use clap::Args;
 use mikopbx::HttpMethod;
 
-use crate::connect::{self, ConnectArgs};
+use crate::connect::ConnectArgs;
 use crate::exit::{self, Failure};
 
 #[derive(Args, Debug)]
@@ -58,9 +58,7 @@ async fn request(args: &ApiArgs) -> Result<String, Failure> {
         })
         .transpose()?;
     let client = args.connect.client().await?;
-    let answer = client.request(method, &args.path, body.as_ref()).await;
-    connect::finish(&client).await;
-    let answer = answer?;
+    let answer = client.request(method, &args.path, body.as_ref()).await?;
     for m in &answer.messages {
         eprintln!("mikopbx: the PBX says: {m}");
     }

@@ -150,15 +150,16 @@ impl ConnectArgs {
         Ok(b)
     }
 
-    /// The client, logged in when `--user` was given.
-    pub async fn client(&self) -> Result<Client, Failure> {
+    /// The client, logged in when `--user` was given; the web session ends when the returned
+    /// [`Connection`] is dropped, however the command ends.
+    pub async fn client(&self) -> Result<Connection, Failure> {
         let Some(user) = &self.user else {
-            return Ok(self.builder()?.build()?);
+            return Ok(Connection(self.builder()?.build()?));
         };
         let client = self.builder_without_credential(false)?.build()?;
         let password = self.password(user, client.base_url())?;
         client.login(user, &password).await?;
-        Ok(client)
+        Ok(Connection(client))
     }
 
     fn password(&self, user: &str, url: &str) -> Result<Zeroizing<String>, Failure> {
@@ -186,13 +187,39 @@ impl ConnectArgs {
     }
 }
 
-/// Ends the web session `--user` started (the refresh token is revoked on the PBX); nothing for
-/// a key. A failed logout only leaves a session that expires on its own, so it is reported, not
-/// fatal.
-pub async fn finish(client: &Client) {
-    if client.session().is_some()
-        && let Err(e) = client.logout().await
-    {
-        eprintln!("mikopbx: logout failed ({e}); the session expires on its own");
+/// A command's client. With `--user` it holds a web session, which is ended (the PBX forgets
+/// the refresh token) when the command is done with it, on every path out of the command,
+/// early `?` returns included: a CLI run must not leave a session valid for days behind it.
+pub struct Connection(Client);
+
+impl std::ops::Deref for Connection {
+    type Target = Client;
+    fn deref(&self) -> &Client {
+        &self.0
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        if self.0.session().is_none() {
+            return;
+        }
+        // Drop cannot await; the CLI runs on the multi-threaded runtime, where a worker may
+        // block on one last request. A failed logout leaves a session that expires on its own.
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let client = &self.0;
+        let outcome = tokio::task::block_in_place(|| {
+            runtime.block_on(tokio::time::timeout(
+                std::time::Duration::from_secs(10),
+                client.logout(),
+            ))
+        });
+        match outcome {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => eprintln!("mikopbx: logout failed ({e}); the session expires on its own"),
+            Err(_) => eprintln!("mikopbx: logout timed out; the session expires on its own"),
+        }
     }
 }

@@ -301,7 +301,14 @@ async fn revoke(args: &RevokeArgs) -> Result<(), Failure> {
         ),
         args.yes,
     )?;
-    revoke_key(&client, &info).await
+    revoke_key(&client, &info).await?;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::json!({"revoked": {"id": info.id, "key_display": info.key_display}})
+        );
+    }
+    Ok(())
 }
 
 async fn rotate(args: &RevokeArgs) -> Result<(), Failure> {

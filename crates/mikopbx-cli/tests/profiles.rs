@@ -253,26 +253,29 @@ async fn an_administrator_logs_in_with_a_password_to_create_the_first_key() {
     let config = dir.path().join("profiles.toml");
     let ca = dir.path().join("ca.pem");
     std::fs::write(&ca, sim.ca_pem()).unwrap();
-    let login = |password: &str| {
+    let login_for = |operation: &str, password: &str| {
         let mut c = mikopbx(&config);
-        c.args([
-            "keys",
-            "create",
-            "--for",
-            "extensions.list",
-            "--network",
-            "any",
-            "--user",
-            "admin",
-            "--password-stdin",
-            "--url",
-            sim.url(),
-            "--ca-cert",
-        ])
-        .arg(&ca);
+        // The SDK's session log says when the session starts and ends (never a token).
+        c.env("RUST_LOG", "mikopbx::session=debug")
+            .args([
+                "keys",
+                "create",
+                "--for",
+                operation,
+                "--network",
+                "any",
+                "--user",
+                "admin",
+                "--password-stdin",
+                "--url",
+                sim.url(),
+                "--ca-cert",
+            ])
+            .arg(&ca);
         let password = format!("{password}\n");
         tokio::task::block_in_place(move || run(&mut c, Some(&password)))
     };
+    let login = |password: &str| login_for("extensions.list", password);
 
     let wrong = login("not-the-password");
     assert_eq!(wrong.code, 3, "{}", wrong.stderr);
@@ -280,6 +283,11 @@ async fn an_administrator_logs_in_with_a_password_to_create_the_first_key() {
 
     let r = login("admin");
     assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("session ended"),
+        "the web session is logged out after the command: {}",
+        r.stderr
+    );
     let key = r.stdout.trim().to_owned();
     assert_eq!(key.len(), 64, "{}", r.stdout);
     assert!(!r.stderr.contains("admin\n"));
@@ -297,6 +305,11 @@ async fn an_administrator_logs_in_with_a_password_to_create_the_first_key() {
         .env("MIKOPBX_API_KEY", &key);
     let r = tokio::task::block_in_place(|| run(&mut works, None));
     assert_eq!(r.code, 0, "the new key works: {}", r.stderr);
+
+    // A command that fails after the login still ends the session.
+    let r = login_for("no.such_operation", "admin");
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("session ended"), "{}", r.stderr);
 
     // Without a terminal and without --password-stdin there is nobody to ask: a usage error.
     let mut no_tty = mikopbx(&config);
