@@ -21,6 +21,8 @@ pub fn add_records(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<mikopbx::Employee>()?;
     m.add_class::<mikopbx::Extension>()?;
     m.add_class::<mikopbx::ExtensionOption>()?;
+    m.add_class::<mikopbx::IncomingRoute>()?;
+    m.add_class::<mikopbx::IncomingRoutePriorityChange>()?;
     m.add_class::<mikopbx::IvrMenu>()?;
     m.add_class::<mikopbx::IvrMenuAction>()?;
     m.add_class::<mikopbx::NetworkFilterOption>()?;
@@ -30,5 +32,6 @@ pub fn add_records(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<mikopbx::SipPeerStatus>()?;
     m.add_class::<mikopbx::SipRegistration>()?;
     m.add_class::<mikopbx::SysInfo>()?;
+    m.add_class::<mikopbx::UniqueDid>()?;
     Ok(())
 }

@@ -43,6 +43,9 @@ fn mix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// The provider every generated outside call comes in over (its `from_account` / `to_account`).
+pub(crate) const TRUNK: &str = "SIP-TRUNK-ABCDEF12";
+
 const SEED: u64 = 0x4D49_4B4F_5042_5831; // "MIKOPBX1"
 /// `kind` of a call from outside to the Sales queue.
 const QUEUE_CALL: u64 = 7;
@@ -220,7 +223,7 @@ impl CdrGenerator {
         let answered = c.disposition == "ANSWERED";
         let duration = c.ring + c.billsec;
         let linkedid = self.linkedid(id);
-        let trunk = "SIP-TRUNK-ABCDEF12";
+        let trunk = TRUNK;
         let dst_is_ext = c.dst.len() <= 4;
         let account = |n: &str, ext: bool| {
             if ext {

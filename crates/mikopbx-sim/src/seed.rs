@@ -1,6 +1,7 @@
 //! Seed data: a small office PBX with 50 employees on SIP extensions 201..=250 with mobile
 //! numbers, two call queues and two IVR menus (one of each with an id ending in a hex letter, for
-//! the A–F quirk), a conference room, two SIP trunks, a module and the general settings.
+//! the A–F quirk), a conference room, two SIP trunks, the default incoming route and three
+//! incoming rules, a module and the general settings.
 //!
 //! Everything is deterministic so tests in every language can rely on it:
 //! extension `201` exists (type SIP), `299` is free, ids are numeric strings.
@@ -8,8 +9,8 @@
 use serde_json::{Value, json};
 
 use crate::state::{
-    AsteriskManager, CallQueue, ConferenceRoom, Employee, IvrMenu, IvrMenuAction, IvrNumber,
-    QueueMember, Store,
+    AsteriskManager, CallQueue, ConferenceRoom, Employee, IncomingRoute, IvrMenu, IvrMenuAction,
+    IvrNumber, QueueMember, Store,
 };
 
 /// Realistic full names of the 50 seeded employees (extension 201 + index).
@@ -135,6 +136,70 @@ pub(crate) fn seed(store: &mut Store) {
     );
     store.general_settings = general_settings();
     seed_managers(store);
+    seed_incoming_routes(store);
+}
+
+/// The default route as `GetDefaultRouteAction` creates it (id 1, `busy`, priority 9999,
+/// `default action`), and three rules as the web UI saves them: the main number (the DID of
+/// the simulated CDR and calls) to the main IVR menu, a direct line to an employee, and
+/// anything from the backup trunk to the main menu too.
+pub(crate) fn seed_incoming_routes(store: &mut Store) {
+    let some = |v: &str| Some(v.to_string());
+    let route = |id: u64,
+                 name: &str,
+                 number: &str,
+                 provider: Option<&str>,
+                 ext: &str,
+                 priority: &str,
+                 timeout: &str,
+                 note: &str| {
+        IncomingRoute {
+            id,
+            rulename: some(name),
+            number: some(number),
+            extension: some(ext),
+            provider: provider.map(str::to_string),
+            priority: some(priority),
+            timeout: some(timeout),
+            action: some("extension"),
+            note: some(note),
+            audio_message_id: None,
+        }
+    };
+    store.incoming_routes = vec![
+        route(1, "default action", "", None, "busy", "9999", "0", ""),
+        route(
+            2,
+            "Main number",
+            "74951234567",
+            Some("SIP-TRUNK-ABCDEF12"),
+            "2000",
+            "1",
+            "120",
+            "Office main line, to the voice menu",
+        ),
+        route(
+            3,
+            "Direct line Ksenia Nikolaeva",
+            "74951234570",
+            Some("SIP-TRUNK-ABCDEF12"),
+            "230",
+            "2",
+            "30",
+            "",
+        ),
+        route(
+            4,
+            "Backup trunk",
+            "",
+            Some("SIP-TRUNK-ABCDEF1A"),
+            "2000",
+            "3",
+            "120",
+            "Any number on the backup trunk",
+        ),
+    ];
+    store.next_incoming_route_id = 5;
 }
 
 /// The AMI user the shipped database has (calls-events-recordings.md §0.9): `1cami`, made for

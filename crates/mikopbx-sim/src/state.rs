@@ -135,6 +135,24 @@ pub(crate) struct IvrNumber {
     pub(crate) callerid: String,
 }
 
+/// One `m_IncomingRoutingTable` row (src/Common/Models/IncomingRoutingTable.php): every
+/// column a nullable string as in the model (defaults `''`, `priority` `'0'`, `timeout`
+/// `'300'`); `provider` NULL is "any provider". Row `1` is the default route.
+#[derive(Debug, Clone, Serialize, Deserialize, Default, PartialEq, Eq)]
+pub(crate) struct IncomingRoute {
+    pub(crate) id: u64,
+    pub(crate) rulename: Option<String>,
+    pub(crate) number: Option<String>,
+    pub(crate) extension: Option<String>,
+    pub(crate) provider: Option<String>,
+    pub(crate) priority: Option<String>,
+    pub(crate) timeout: Option<String>,
+    /// Always `extension` since 2024.12.12 (the other actions are deprecated).
+    pub(crate) action: Option<String>,
+    pub(crate) note: Option<String>,
+    pub(crate) audio_message_id: Option<String>,
+}
+
 /// One `m_CallQueueMembers` row.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub(crate) struct QueueMember {
@@ -244,6 +262,13 @@ pub(crate) struct Store {
     pub(crate) next_ivr_id: u64,
     #[serde(default)]
     pub(crate) next_ivr_action_id: u64,
+    /// `m_IncomingRoutingTable`, in id order. Never empty once seeded: the default route
+    /// cannot be deleted, so an empty list is a state.json from before incoming routes.
+    #[serde(default)]
+    pub(crate) incoming_routes: Vec<IncomingRoute>,
+    /// The next `m_IncomingRoutingTable.id` (AUTOINCREMENT: never reused).
+    #[serde(default)]
+    pub(crate) next_incoming_route_id: u64,
     /// `m_AsteriskManagerUsers`, in id order.
     #[serde(default)]
     pub(crate) asterisk_managers: Vec<AsteriskManager>,
@@ -288,6 +313,7 @@ impl Store {
             next_conference_id: 1,
             next_ivr_id: 1,
             next_ivr_action_id: 1,
+            next_incoming_route_id: 1,
             cdr_anchor: chrono::Utc::now().timestamp(),
             ..Store::default()
         };
@@ -303,6 +329,9 @@ impl Store {
                     crate::resources::call_queues::migrate_legacy(&mut s);
                     crate::resources::conference_rooms::migrate_legacy(&mut s);
                     crate::resources::ivr_menu::migrate_legacy(&mut s);
+                    if s.incoming_routes.is_empty() {
+                        crate::seed::seed_incoming_routes(&mut s);
+                    }
                     s
                 }
                 Err(e) => {

@@ -24,6 +24,8 @@ from ._native import (
     Employee,
     Extension,
     ExtensionOption,
+    IncomingRoute,
+    IncomingRoutePriorityChange,
     IvrMenu,
     IvrMenuAction,
     NativeClient,
@@ -35,6 +37,7 @@ from ._native import (
     SipPeerStatus,
     SipRegistration,
     SysInfo,
+    UniqueDid,
 )
 from ._recordings import AsyncCdrRecordings, CdrRecordings
 from ._calls import AsyncClickToCallManagers, ClickToCallManagers
@@ -60,6 +63,9 @@ __all__ = [
     "Employee",
     "Extension",
     "ExtensionOption",
+    "IncomingRoute",
+    "IncomingRoutePriority",
+    "IncomingRoutePriorityChange",
     "IvrMenu",
     "IvrMenuAction",
     "IvrMenuActionInput",
@@ -72,6 +78,7 @@ __all__ = [
     "SipPeerStatus",
     "SipRegistration",
     "SysInfo",
+    "UniqueDid",
 ]
 
 #: ``read`` or ``write``.
@@ -154,6 +161,18 @@ class CallQueueMemberInput(_CallQueueMemberInputRequired, total=False):
     """
 
     priority: Optional[int]
+
+
+class IncomingRoutePriority(TypedDict):
+    """One rule's new priority.
+
+    Keys:
+        id: The rule's id.
+        priority: Its new priority (lowest first).
+    """
+
+    id: str
+    priority: int
 
 
 class IvrMenuActionInput(TypedDict):
@@ -1740,6 +1759,270 @@ class AsyncIvrMenuApi:
         await self._native.call_async("ivr_menu.delete", {"id": id})
 
 
+class AsyncIncomingRoutesApi:
+    """``client.incoming_routes`` of ``AsyncClient``: the ``incoming-routes`` operations.
+
+    - ``list``: List incoming routes
+    - ``get``: One incoming route
+    - ``get_default``: Defaults for a new incoming route
+    - ``get_default_route``: The default incoming route
+    - ``copy``: A copy of an incoming route, to create
+    - ``create``: Create an incoming route
+    - ``update``: Update an incoming route
+    - ``patch``: Change some fields of an incoming route
+    - ``delete``: Delete an incoming route
+    - ``change_priority``: Reorder incoming routes
+    - ``get_unique_dids``: DIDs seen from a provider
+    """
+
+    __slots__ = ("_native",)
+
+    def __init__(self, native: NativeClient) -> None:
+        self._native = native
+
+    def list(
+        self,
+        *,
+        search: Optional[str] = None,
+        order_by: Optional[str] = None,
+        order_direction: Optional[str] = None,
+        page_size: Optional[int] = None,
+        max_items: Optional[int] = None,
+    ) -> AsyncPager[IncomingRoute]:
+        """The rules matching the filters (text in the name, number or note), by priority, without
+        the default route; fetched lazily page by page.
+
+        Args:
+            search: Text in the rule's name, number or note.
+            order_by: Sort field: ``priority`` (default), ``rulename`` or ``number``.
+            order_direction: ``ASC`` / ``DESC``.
+            page_size: Items per request (default 100, server cap 1000).
+            max_items: Stop after this many items.
+        """
+        return self._native.pager_async(
+            "incoming_routes.list",
+            {
+                "query": {
+                    "search": search,
+                    "order_by": order_by,
+                    "order_direction": order_direction,
+                    "page_size": page_size,
+                    "max_items": max_items,
+                },
+            },
+        )
+
+    async def get(self, id: str) -> IncomingRoute:
+        """One rule by id (``"1"`` is the default route). A missing rule is ``NotFound`` with status
+        422 (the server sets no 404 here).
+        """
+        return await self._native.call_async("incoming_routes.get", {"id": id})
+
+    async def get_default(self) -> IncomingRoute:
+        """A new rule's defaults (any provider, timeout 120 s, the next priority), not saved; its
+        ``id`` is empty.
+        """
+        return await self._native.call_async("incoming_routes.get_default", {})
+
+    async def get_default_route(self) -> IncomingRoute:
+        """The default route (id ``1``, priority 9999): where calls go that no rule takes. The server
+        creates it (to ``busy``) when it is missing.
+        """
+        return await self._native.call_async("incoming_routes.get_default_route", {})
+
+    async def copy(self, id: str) -> IncomingRoute:
+        """A prefilled copy of a rule (empty ``id`` and ``rulename``, the next priority, the same
+        provider, number, destination, timeout and note), not saved: pass its values to
+        ``create``. A POST, so it needs write permission; it changes nothing, so it is retried.
+        """
+        return await self._native.call_async("incoming_routes.copy", {"id": id})
+
+    async def create(
+        self,
+        *,
+        rulename: Optional[str] = None,
+        number: Optional[str] = None,
+        providerid: Optional[str] = None,
+        priority: Optional[int] = None,
+        timeout: Optional[int] = None,
+        extension: Optional[str] = None,
+        audio_message_id: Optional[str] = None,
+        note: Optional[str] = None,
+    ) -> IncomingRoute:
+        """Creates a rule. Nothing is required; a ``priority`` left out, 0 or 1 becomes the last
+        one plus one. Not retried after an ambiguous failure: it would create twice.
+
+        Args:
+            rulename: The rule's name (cut to 100 characters).
+            number: The number dialled (DID) to match, as the provider sends it (cut to 50 characters);
+                ``""``: any number.
+            providerid: The provider's id to match, or ``none`` / ``""``: any provider. Not checked to exist.
+                ``update`` and ``patch`` without it bind the rule to any provider.
+            priority: Order among the rules, 0–9999 (for ``create``: left out, 0 or 1 is the last plus one).
+            timeout: Seconds the destination rings before the next matching rule, 0–7400 (120 for a new
+                rule).
+            extension: Where the call goes: an extension number or ``hangup``, ``busy``, ``voicemail``,
+                ``did2user``. The server keeps only the digits of anything else (at most 20) and does
+                not check that the extension exists.
+            audio_message_id: The sound file to play first, by id (digits; ``""`` or ``none``: none).
+            note: A note (cut to 1024 characters; dangerous HTML is removed or refused).
+        """
+        return await self._native.call_async(
+            "incoming_routes.create",
+            {
+                "route": {
+                    "rulename": rulename,
+                    "number": number,
+                    "providerid": providerid,
+                    "priority": priority,
+                    "timeout": timeout,
+                    "extension": extension,
+                    "audio_message_id": audio_message_id,
+                    "note": note,
+                },
+            },
+        )
+
+    async def update(
+        self,
+        id: str,
+        *,
+        rulename: Optional[str] = None,
+        number: Optional[str] = None,
+        providerid: Optional[str] = None,
+        priority: Optional[int] = None,
+        timeout: Optional[int] = None,
+        extension: Optional[str] = None,
+        audio_message_id: Optional[str] = None,
+        note: Optional[str] = None,
+    ) -> IncomingRoute:
+        """Changes a rule (PUT): the fields given are written, the others keep their values,
+        **except ``providerid``**: left out, the rule is bound to any provider (the server resets
+        it), so always send it. A missing rule is ``NotFound`` (404).
+
+        Args:
+            rulename: The rule's name (cut to 100 characters).
+            number: The number dialled (DID) to match, as the provider sends it (cut to 50 characters);
+                ``""``: any number.
+            providerid: The provider's id to match, or ``none`` / ``""``: any provider. Not checked to exist.
+                ``update`` and ``patch`` without it bind the rule to any provider.
+            priority: Order among the rules, 0–9999 (for ``create``: left out, 0 or 1 is the last plus one).
+            timeout: Seconds the destination rings before the next matching rule, 0–7400 (120 for a new
+                rule).
+            extension: Where the call goes: an extension number or ``hangup``, ``busy``, ``voicemail``,
+                ``did2user``. The server keeps only the digits of anything else (at most 20) and does
+                not check that the extension exists.
+            audio_message_id: The sound file to play first, by id (digits; ``""`` or ``none``: none).
+            note: A note (cut to 1024 characters; dangerous HTML is removed or refused).
+        """
+        return await self._native.call_async(
+            "incoming_routes.update",
+            {
+                "id": id,
+                "route": {
+                    "rulename": rulename,
+                    "number": number,
+                    "providerid": providerid,
+                    "priority": priority,
+                    "timeout": timeout,
+                    "extension": extension,
+                    "audio_message_id": audio_message_id,
+                    "note": note,
+                },
+            },
+        )
+
+    async def patch(
+        self,
+        id: str,
+        *,
+        rulename: Optional[str] = None,
+        number: Optional[str] = None,
+        providerid: Optional[str] = None,
+        priority: Optional[int] = None,
+        timeout: Optional[int] = None,
+        extension: Optional[str] = None,
+        audio_message_id: Optional[str] = None,
+        note: Optional[str] = None,
+    ) -> IncomingRoute:
+        """Changes the fields given (PATCH), with the same checks as ``update`` and the same catch:
+        a patch without ``providerid`` binds the rule to any provider. Not retried.
+
+        Args:
+            rulename: The rule's name (cut to 100 characters).
+            number: The number dialled (DID) to match, as the provider sends it (cut to 50 characters);
+                ``""``: any number.
+            providerid: The provider's id to match, or ``none`` / ``""``: any provider. Not checked to exist.
+                ``update`` and ``patch`` without it bind the rule to any provider.
+            priority: Order among the rules, 0–9999 (for ``create``: left out, 0 or 1 is the last plus one).
+            timeout: Seconds the destination rings before the next matching rule, 0–7400 (120 for a new
+                rule).
+            extension: Where the call goes: an extension number or ``hangup``, ``busy``, ``voicemail``,
+                ``did2user``. The server keeps only the digits of anything else (at most 20) and does
+                not check that the extension exists.
+            audio_message_id: The sound file to play first, by id (digits; ``""`` or ``none``: none).
+            note: A note (cut to 1024 characters; dangerous HTML is removed or refused).
+        """
+        return await self._native.call_async(
+            "incoming_routes.patch",
+            {
+                "id": id,
+                "patch": {
+                    "rulename": rulename,
+                    "number": number,
+                    "providerid": providerid,
+                    "priority": priority,
+                    "timeout": timeout,
+                    "extension": extension,
+                    "audio_message_id": audio_message_id,
+                    "note": note,
+                },
+            },
+        )
+
+    async def delete(self, id: str) -> None:
+        """Deletes a rule. The default route (``1``) cannot be deleted (``Validation``); a missing
+        rule is ``NotFound`` with status 422 (the server answers with the untranslated key
+        ``api_IncomingRouteNotFound``, which this method recognises).
+        """
+        await self._native.call_async("incoming_routes.delete", {"id": id})
+
+    async def change_priority(
+        self,
+        *,
+        priorities: Sequence[IncomingRoutePriority],
+    ) -> IncomingRoutePriorityChange:
+        """Sets the priorities of several rules at once, all or nothing: one unknown id and none
+        change. The default route is skipped; values are not range-checked. Setting absolute
+        values, so it is retried.
+
+        Args:
+            priorities: Each rule's new priority. Sent as the map ``{"<id>": priority}`` the server reads
+                (``ChangePriorityAction``); a list of objects, which its OpenAPI example shows, fails
+                there.
+        """
+        return await self._native.call_async(
+            "incoming_routes.change_priority",
+            {
+                "priorities": {"priorities": priorities},
+            },
+        )
+
+    async def get_unique_dids(self, *, providerid: Optional[str] = None) -> List[UniqueDid]:
+        """Up to 20 numbers (DIDs) that calls from a provider came in on, from the call history:
+        suggestions for a rule's ``number``. Any provider (``none`` or left out) gives none.
+
+        Args:
+            providerid: The provider's id (``SIP-…``, ``IAX-…``); ``none`` or left out: no suggestions.
+        """
+        return await self._native.call_async(
+            "incoming_routes.get_unique_dids",
+            {
+                "query": {"providerid": providerid},
+            },
+        )
+
+
 class AsyncSipApi:
     """``client.sip`` of ``AsyncClient``: the ``sip`` operations.
 
@@ -1780,6 +2063,7 @@ class AsyncResources:
     asterisk_managers: AsyncAsteriskManagersApi
     conference_rooms: AsyncConferenceRoomsApi
     ivr_menu: AsyncIvrMenuApi
+    incoming_routes: AsyncIncomingRoutesApi
     sip: AsyncSipApi
 
     def _attach(self, native: NativeClient) -> None:
@@ -1795,6 +2079,7 @@ class AsyncResources:
         self.asterisk_managers = AsyncAsteriskManagersApi(native)
         self.conference_rooms = AsyncConferenceRoomsApi(native)
         self.ivr_menu = AsyncIvrMenuApi(native)
+        self.incoming_routes = AsyncIncomingRoutesApi(native)
         self.sip = AsyncSipApi(native)
 
 
@@ -3368,6 +3653,270 @@ class IvrMenuApi:
         self._native.call("ivr_menu.delete", {"id": id})
 
 
+class IncomingRoutesApi:
+    """``client.incoming_routes`` of ``Client``: the ``incoming-routes`` operations.
+
+    - ``list``: List incoming routes
+    - ``get``: One incoming route
+    - ``get_default``: Defaults for a new incoming route
+    - ``get_default_route``: The default incoming route
+    - ``copy``: A copy of an incoming route, to create
+    - ``create``: Create an incoming route
+    - ``update``: Update an incoming route
+    - ``patch``: Change some fields of an incoming route
+    - ``delete``: Delete an incoming route
+    - ``change_priority``: Reorder incoming routes
+    - ``get_unique_dids``: DIDs seen from a provider
+    """
+
+    __slots__ = ("_native",)
+
+    def __init__(self, native: NativeClient) -> None:
+        self._native = native
+
+    def list(
+        self,
+        *,
+        search: Optional[str] = None,
+        order_by: Optional[str] = None,
+        order_direction: Optional[str] = None,
+        page_size: Optional[int] = None,
+        max_items: Optional[int] = None,
+    ) -> Pager[IncomingRoute]:
+        """The rules matching the filters (text in the name, number or note), by priority, without
+        the default route; fetched lazily page by page.
+
+        Args:
+            search: Text in the rule's name, number or note.
+            order_by: Sort field: ``priority`` (default), ``rulename`` or ``number``.
+            order_direction: ``ASC`` / ``DESC``.
+            page_size: Items per request (default 100, server cap 1000).
+            max_items: Stop after this many items.
+        """
+        return self._native.pager(
+            "incoming_routes.list",
+            {
+                "query": {
+                    "search": search,
+                    "order_by": order_by,
+                    "order_direction": order_direction,
+                    "page_size": page_size,
+                    "max_items": max_items,
+                },
+            },
+        )
+
+    def get(self, id: str) -> IncomingRoute:
+        """One rule by id (``"1"`` is the default route). A missing rule is ``NotFound`` with status
+        422 (the server sets no 404 here).
+        """
+        return self._native.call("incoming_routes.get", {"id": id})
+
+    def get_default(self) -> IncomingRoute:
+        """A new rule's defaults (any provider, timeout 120 s, the next priority), not saved; its
+        ``id`` is empty.
+        """
+        return self._native.call("incoming_routes.get_default", {})
+
+    def get_default_route(self) -> IncomingRoute:
+        """The default route (id ``1``, priority 9999): where calls go that no rule takes. The server
+        creates it (to ``busy``) when it is missing.
+        """
+        return self._native.call("incoming_routes.get_default_route", {})
+
+    def copy(self, id: str) -> IncomingRoute:
+        """A prefilled copy of a rule (empty ``id`` and ``rulename``, the next priority, the same
+        provider, number, destination, timeout and note), not saved: pass its values to
+        ``create``. A POST, so it needs write permission; it changes nothing, so it is retried.
+        """
+        return self._native.call("incoming_routes.copy", {"id": id})
+
+    def create(
+        self,
+        *,
+        rulename: Optional[str] = None,
+        number: Optional[str] = None,
+        providerid: Optional[str] = None,
+        priority: Optional[int] = None,
+        timeout: Optional[int] = None,
+        extension: Optional[str] = None,
+        audio_message_id: Optional[str] = None,
+        note: Optional[str] = None,
+    ) -> IncomingRoute:
+        """Creates a rule. Nothing is required; a ``priority`` left out, 0 or 1 becomes the last
+        one plus one. Not retried after an ambiguous failure: it would create twice.
+
+        Args:
+            rulename: The rule's name (cut to 100 characters).
+            number: The number dialled (DID) to match, as the provider sends it (cut to 50 characters);
+                ``""``: any number.
+            providerid: The provider's id to match, or ``none`` / ``""``: any provider. Not checked to exist.
+                ``update`` and ``patch`` without it bind the rule to any provider.
+            priority: Order among the rules, 0–9999 (for ``create``: left out, 0 or 1 is the last plus one).
+            timeout: Seconds the destination rings before the next matching rule, 0–7400 (120 for a new
+                rule).
+            extension: Where the call goes: an extension number or ``hangup``, ``busy``, ``voicemail``,
+                ``did2user``. The server keeps only the digits of anything else (at most 20) and does
+                not check that the extension exists.
+            audio_message_id: The sound file to play first, by id (digits; ``""`` or ``none``: none).
+            note: A note (cut to 1024 characters; dangerous HTML is removed or refused).
+        """
+        return self._native.call(
+            "incoming_routes.create",
+            {
+                "route": {
+                    "rulename": rulename,
+                    "number": number,
+                    "providerid": providerid,
+                    "priority": priority,
+                    "timeout": timeout,
+                    "extension": extension,
+                    "audio_message_id": audio_message_id,
+                    "note": note,
+                },
+            },
+        )
+
+    def update(
+        self,
+        id: str,
+        *,
+        rulename: Optional[str] = None,
+        number: Optional[str] = None,
+        providerid: Optional[str] = None,
+        priority: Optional[int] = None,
+        timeout: Optional[int] = None,
+        extension: Optional[str] = None,
+        audio_message_id: Optional[str] = None,
+        note: Optional[str] = None,
+    ) -> IncomingRoute:
+        """Changes a rule (PUT): the fields given are written, the others keep their values,
+        **except ``providerid``**: left out, the rule is bound to any provider (the server resets
+        it), so always send it. A missing rule is ``NotFound`` (404).
+
+        Args:
+            rulename: The rule's name (cut to 100 characters).
+            number: The number dialled (DID) to match, as the provider sends it (cut to 50 characters);
+                ``""``: any number.
+            providerid: The provider's id to match, or ``none`` / ``""``: any provider. Not checked to exist.
+                ``update`` and ``patch`` without it bind the rule to any provider.
+            priority: Order among the rules, 0–9999 (for ``create``: left out, 0 or 1 is the last plus one).
+            timeout: Seconds the destination rings before the next matching rule, 0–7400 (120 for a new
+                rule).
+            extension: Where the call goes: an extension number or ``hangup``, ``busy``, ``voicemail``,
+                ``did2user``. The server keeps only the digits of anything else (at most 20) and does
+                not check that the extension exists.
+            audio_message_id: The sound file to play first, by id (digits; ``""`` or ``none``: none).
+            note: A note (cut to 1024 characters; dangerous HTML is removed or refused).
+        """
+        return self._native.call(
+            "incoming_routes.update",
+            {
+                "id": id,
+                "route": {
+                    "rulename": rulename,
+                    "number": number,
+                    "providerid": providerid,
+                    "priority": priority,
+                    "timeout": timeout,
+                    "extension": extension,
+                    "audio_message_id": audio_message_id,
+                    "note": note,
+                },
+            },
+        )
+
+    def patch(
+        self,
+        id: str,
+        *,
+        rulename: Optional[str] = None,
+        number: Optional[str] = None,
+        providerid: Optional[str] = None,
+        priority: Optional[int] = None,
+        timeout: Optional[int] = None,
+        extension: Optional[str] = None,
+        audio_message_id: Optional[str] = None,
+        note: Optional[str] = None,
+    ) -> IncomingRoute:
+        """Changes the fields given (PATCH), with the same checks as ``update`` and the same catch:
+        a patch without ``providerid`` binds the rule to any provider. Not retried.
+
+        Args:
+            rulename: The rule's name (cut to 100 characters).
+            number: The number dialled (DID) to match, as the provider sends it (cut to 50 characters);
+                ``""``: any number.
+            providerid: The provider's id to match, or ``none`` / ``""``: any provider. Not checked to exist.
+                ``update`` and ``patch`` without it bind the rule to any provider.
+            priority: Order among the rules, 0–9999 (for ``create``: left out, 0 or 1 is the last plus one).
+            timeout: Seconds the destination rings before the next matching rule, 0–7400 (120 for a new
+                rule).
+            extension: Where the call goes: an extension number or ``hangup``, ``busy``, ``voicemail``,
+                ``did2user``. The server keeps only the digits of anything else (at most 20) and does
+                not check that the extension exists.
+            audio_message_id: The sound file to play first, by id (digits; ``""`` or ``none``: none).
+            note: A note (cut to 1024 characters; dangerous HTML is removed or refused).
+        """
+        return self._native.call(
+            "incoming_routes.patch",
+            {
+                "id": id,
+                "patch": {
+                    "rulename": rulename,
+                    "number": number,
+                    "providerid": providerid,
+                    "priority": priority,
+                    "timeout": timeout,
+                    "extension": extension,
+                    "audio_message_id": audio_message_id,
+                    "note": note,
+                },
+            },
+        )
+
+    def delete(self, id: str) -> None:
+        """Deletes a rule. The default route (``1``) cannot be deleted (``Validation``); a missing
+        rule is ``NotFound`` with status 422 (the server answers with the untranslated key
+        ``api_IncomingRouteNotFound``, which this method recognises).
+        """
+        self._native.call("incoming_routes.delete", {"id": id})
+
+    def change_priority(
+        self,
+        *,
+        priorities: Sequence[IncomingRoutePriority],
+    ) -> IncomingRoutePriorityChange:
+        """Sets the priorities of several rules at once, all or nothing: one unknown id and none
+        change. The default route is skipped; values are not range-checked. Setting absolute
+        values, so it is retried.
+
+        Args:
+            priorities: Each rule's new priority. Sent as the map ``{"<id>": priority}`` the server reads
+                (``ChangePriorityAction``); a list of objects, which its OpenAPI example shows, fails
+                there.
+        """
+        return self._native.call(
+            "incoming_routes.change_priority",
+            {
+                "priorities": {"priorities": priorities},
+            },
+        )
+
+    def get_unique_dids(self, *, providerid: Optional[str] = None) -> List[UniqueDid]:
+        """Up to 20 numbers (DIDs) that calls from a provider came in on, from the call history:
+        suggestions for a rule's ``number``. Any provider (``none`` or left out) gives none.
+
+        Args:
+            providerid: The provider's id (``SIP-…``, ``IAX-…``); ``none`` or left out: no suggestions.
+        """
+        return self._native.call(
+            "incoming_routes.get_unique_dids",
+            {
+                "query": {"providerid": providerid},
+            },
+        )
+
+
 class SipApi:
     """``client.sip`` of ``Client``: the ``sip`` operations.
 
@@ -3408,6 +3957,7 @@ class Resources:
     asterisk_managers: AsteriskManagersApi
     conference_rooms: ConferenceRoomsApi
     ivr_menu: IvrMenuApi
+    incoming_routes: IncomingRoutesApi
     sip: SipApi
 
     def _attach(self, native: NativeClient) -> None:
@@ -3423,4 +3973,5 @@ class Resources:
         self.asterisk_managers = AsteriskManagersApi(native)
         self.conference_rooms = ConferenceRoomsApi(native)
         self.ivr_menu = IvrMenuApi(native)
+        self.incoming_routes = IncomingRoutesApi(native)
         self.sip = SipApi(native)

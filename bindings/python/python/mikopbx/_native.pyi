@@ -648,6 +648,79 @@ class ExtensionOption:
         """The type, when given."""
     def __eq__(self, other: object) -> bool: ...
 
+class IncomingRoute:
+    """An incoming route. List rows have no ``audio_message_id`` nor ``provider_type`` (empty) and
+    carry ``rule_represent``; records carry ``audio_message_id_represent`` instead.
+    """
+    @property
+    def id(self) -> str:
+        """The id (an integer, as a string; ``"1"`` is the default route, ``""`` in ``get_default`` and
+        ``copy``).
+        """
+    @property
+    def rulename(self) -> str:
+        """The rule's name (``default action`` for the default route)."""
+    @property
+    def number(self) -> str:
+        """The number dialled (DID) the rule matches; empty: any number."""
+    @property
+    def providerid(self) -> str:
+        """The provider's id the rule matches, or ``none``: any provider."""
+    @property
+    def priority(self) -> Optional[int]:
+        """Order among the rules, lowest first (9999: the default route)."""
+    @property
+    def timeout(self) -> Optional[int]:
+        """Seconds the destination rings before the next matching rule is tried."""
+    @property
+    def extension(self) -> str:
+        """Where the call goes: an extension number, or ``hangup``, ``busy``, ``voicemail``, ``did2user``."""
+    @property
+    def audio_message_id(self) -> str:
+        """The sound file played first, by id (records only; ``""``: none)."""
+    @property
+    def note(self) -> str:
+        """A note."""
+    @property
+    def providerid_represent(self) -> str:
+        """The server's HTML label of the provider, kept as sent."""
+    @property
+    def provider_type(self) -> str:
+        """``SIP`` or ``IAX`` for a provider that exists (records only), otherwise ``""``."""
+    @property
+    def provider_disabled(self) -> Optional[bool]:
+        """Whether the provider is disabled."""
+    @property
+    def extension_represent(self) -> str:
+        """The server's HTML label of the destination, kept as sent (``""`` when the number is no
+        extension).
+        """
+    @property
+    def audio_message_id_represent(self) -> str:
+        """The server's HTML label of the sound file (records only)."""
+    @property
+    def rule_represent(self) -> str:
+        """The rule as an HTML sentence (list rows only), kept as sent."""
+    @property
+    def extra(self) -> Dict[str, str]:
+        """Fields this SDK does not model (``search_index``, a newer PBX's additions), as JSON text
+        by name.
+        """
+    def __eq__(self, other: object) -> bool: ...
+
+class IncomingRoutePriorityChange:
+    """The answer of ``change_priority``."""
+    @property
+    def updated(self) -> int:
+        """How many rules were changed (the default route is never counted)."""
+    @property
+    def message(self) -> str:
+        """The server's summary (``Successfully updated N route priorities``)."""
+    @property
+    def extra(self) -> Dict[str, str]:
+        """Fields this SDK does not model, as JSON text by name."""
+    def __eq__(self, other: object) -> bool: ...
+
 class IvrMenu:
     """An IVR menu. List rows have no ``allow_enter_any_internal_extension`` nor
     ``audio_message_id`` (``None``); ``represent`` comes with list rows and ``get_default``.
@@ -862,6 +935,19 @@ class SysInfo:
         """The whole ``data`` object as JSON text."""
     def __eq__(self, other: object) -> bool: ...
 
+class UniqueDid:
+    """A number calls came in on (``get_unique_dids``)."""
+    @property
+    def value(self) -> str:
+        """The DID."""
+    @property
+    def name(self) -> str:
+        """The same number, as a label."""
+    @property
+    def extra(self) -> Dict[str, str]:
+        """Fields this SDK does not model, as JSON text by name."""
+    def __eq__(self, other: object) -> bool: ...
+
 # The arguments of each operation, as the generated methods pass them.
 class _AmiPermissionsInput(TypedDict):
     call_read: bool
@@ -1002,6 +1088,34 @@ class _ExtensionQuery(TypedDict, total=False):
     order: Optional[str]
 
 
+class _IncomingRouteInput(TypedDict, total=False):
+    rulename: Optional[str]
+    number: Optional[str]
+    providerid: Optional[str]
+    priority: Optional[int]
+    timeout: Optional[int]
+    extension: Optional[str]
+    audio_message_id: Optional[str]
+    note: Optional[str]
+
+
+class _IncomingRoutePriorities(TypedDict):
+    priorities: Sequence[_IncomingRoutePriority]
+
+
+class _IncomingRoutePriority(TypedDict):
+    id: str
+    priority: int
+
+
+class _IncomingRouteQuery(TypedDict, total=False):
+    search: Optional[str]
+    order_by: Optional[str]
+    order_direction: Optional[str]
+    page_size: Optional[int]
+    max_items: Optional[int]
+
+
 class _IvrMenuActionInput(TypedDict):
     digits: str
     extension: str
@@ -1090,6 +1204,10 @@ class _SelectQuery(TypedDict, total=False):
     type_: Optional[str]
 
 
+class _UniqueDidsQuery(TypedDict, total=False):
+    providerid: Optional[str]
+
+
 _SystemPingArgs = TypedDict("_SystemPingArgs", {})
 _SystemCheckAuthArgs = TypedDict("_SystemCheckAuthArgs", {})
 _SystemDatetimeArgs = TypedDict("_SystemDatetimeArgs", {})
@@ -1155,6 +1273,17 @@ _IvrMenuCreateArgs = TypedDict("_IvrMenuCreateArgs", {"menu": _IvrMenuInput})
 _IvrMenuUpdateArgs = TypedDict("_IvrMenuUpdateArgs", {"id": str, "menu": _IvrMenuInput})
 _IvrMenuPatchArgs = TypedDict("_IvrMenuPatchArgs", {"id": str, "patch": _IvrMenuPatch})
 _IvrMenuDeleteArgs = TypedDict("_IvrMenuDeleteArgs", {"id": str})
+_IncomingRoutesListArgs = TypedDict("_IncomingRoutesListArgs", {"query": _IncomingRouteQuery})
+_IncomingRoutesGetArgs = TypedDict("_IncomingRoutesGetArgs", {"id": str})
+_IncomingRoutesGetDefaultArgs = TypedDict("_IncomingRoutesGetDefaultArgs", {})
+_IncomingRoutesGetDefaultRouteArgs = TypedDict("_IncomingRoutesGetDefaultRouteArgs", {})
+_IncomingRoutesCopyArgs = TypedDict("_IncomingRoutesCopyArgs", {"id": str})
+_IncomingRoutesCreateArgs = TypedDict("_IncomingRoutesCreateArgs", {"route": _IncomingRouteInput})
+_IncomingRoutesUpdateArgs = TypedDict("_IncomingRoutesUpdateArgs", {"id": str, "route": _IncomingRouteInput})
+_IncomingRoutesPatchArgs = TypedDict("_IncomingRoutesPatchArgs", {"id": str, "patch": _IncomingRouteInput})
+_IncomingRoutesDeleteArgs = TypedDict("_IncomingRoutesDeleteArgs", {"id": str})
+_IncomingRoutesChangePriorityArgs = TypedDict("_IncomingRoutesChangePriorityArgs", {"priorities": _IncomingRoutePriorities})
+_IncomingRoutesGetUniqueDidsArgs = TypedDict("_IncomingRoutesGetUniqueDidsArgs", {"query": _UniqueDidsQuery})
 _SipPeersStatusesArgs = TypedDict("_SipPeersStatusesArgs", {})
 _SipRegistryArgs = TypedDict("_SipRegistryArgs", {})
 
@@ -1293,6 +1422,26 @@ class NativeClient:
     @overload
     def call(self, operation: Literal["ivr_menu.delete"], args: _IvrMenuDeleteArgs) -> None: ...
     @overload
+    def call(self, operation: Literal["incoming_routes.get"], args: _IncomingRoutesGetArgs) -> IncomingRoute: ...
+    @overload
+    def call(self, operation: Literal["incoming_routes.get_default"], args: _IncomingRoutesGetDefaultArgs) -> IncomingRoute: ...
+    @overload
+    def call(self, operation: Literal["incoming_routes.get_default_route"], args: _IncomingRoutesGetDefaultRouteArgs) -> IncomingRoute: ...
+    @overload
+    def call(self, operation: Literal["incoming_routes.copy"], args: _IncomingRoutesCopyArgs) -> IncomingRoute: ...
+    @overload
+    def call(self, operation: Literal["incoming_routes.create"], args: _IncomingRoutesCreateArgs) -> IncomingRoute: ...
+    @overload
+    def call(self, operation: Literal["incoming_routes.update"], args: _IncomingRoutesUpdateArgs) -> IncomingRoute: ...
+    @overload
+    def call(self, operation: Literal["incoming_routes.patch"], args: _IncomingRoutesPatchArgs) -> IncomingRoute: ...
+    @overload
+    def call(self, operation: Literal["incoming_routes.delete"], args: _IncomingRoutesDeleteArgs) -> None: ...
+    @overload
+    def call(self, operation: Literal["incoming_routes.change_priority"], args: _IncomingRoutesChangePriorityArgs) -> IncomingRoutePriorityChange: ...
+    @overload
+    def call(self, operation: Literal["incoming_routes.get_unique_dids"], args: _IncomingRoutesGetUniqueDidsArgs) -> List[UniqueDid]: ...
+    @overload
     def call(self, operation: Literal["sip.peers_statuses"], args: _SipPeersStatusesArgs) -> List[SipPeerStatus]: ...
     @overload
     def call(self, operation: Literal["sip.registry"], args: _SipRegistryArgs) -> List[SipRegistration]: ...
@@ -1409,6 +1558,26 @@ class NativeClient:
     @overload
     def call_async(self, operation: Literal["ivr_menu.delete"], args: _IvrMenuDeleteArgs) -> Awaitable[None]: ...
     @overload
+    def call_async(self, operation: Literal["incoming_routes.get"], args: _IncomingRoutesGetArgs) -> Awaitable[IncomingRoute]: ...
+    @overload
+    def call_async(self, operation: Literal["incoming_routes.get_default"], args: _IncomingRoutesGetDefaultArgs) -> Awaitable[IncomingRoute]: ...
+    @overload
+    def call_async(self, operation: Literal["incoming_routes.get_default_route"], args: _IncomingRoutesGetDefaultRouteArgs) -> Awaitable[IncomingRoute]: ...
+    @overload
+    def call_async(self, operation: Literal["incoming_routes.copy"], args: _IncomingRoutesCopyArgs) -> Awaitable[IncomingRoute]: ...
+    @overload
+    def call_async(self, operation: Literal["incoming_routes.create"], args: _IncomingRoutesCreateArgs) -> Awaitable[IncomingRoute]: ...
+    @overload
+    def call_async(self, operation: Literal["incoming_routes.update"], args: _IncomingRoutesUpdateArgs) -> Awaitable[IncomingRoute]: ...
+    @overload
+    def call_async(self, operation: Literal["incoming_routes.patch"], args: _IncomingRoutesPatchArgs) -> Awaitable[IncomingRoute]: ...
+    @overload
+    def call_async(self, operation: Literal["incoming_routes.delete"], args: _IncomingRoutesDeleteArgs) -> Awaitable[None]: ...
+    @overload
+    def call_async(self, operation: Literal["incoming_routes.change_priority"], args: _IncomingRoutesChangePriorityArgs) -> Awaitable[IncomingRoutePriorityChange]: ...
+    @overload
+    def call_async(self, operation: Literal["incoming_routes.get_unique_dids"], args: _IncomingRoutesGetUniqueDidsArgs) -> Awaitable[List[UniqueDid]]: ...
+    @overload
     def call_async(self, operation: Literal["sip.peers_statuses"], args: _SipPeersStatusesArgs) -> Awaitable[List[SipPeerStatus]]: ...
     @overload
     def call_async(self, operation: Literal["sip.registry"], args: _SipRegistryArgs) -> Awaitable[List[SipRegistration]]: ...
@@ -1431,6 +1600,8 @@ class NativeClient:
     @overload
     def pager(self, operation: Literal["ivr_menu.list"], args: _IvrMenuListArgs) -> Pager[IvrMenu]: ...
     @overload
+    def pager(self, operation: Literal["incoming_routes.list"], args: _IncomingRoutesListArgs) -> Pager[IncomingRoute]: ...
+    @overload
     def pager_async(self, operation: Literal["extensions.list"], args: _ExtensionsListArgs) -> AsyncPager[Extension]: ...
     @overload
     def pager_async(self, operation: Literal["employees.list"], args: _EmployeesListArgs) -> AsyncPager[Employee]: ...
@@ -1448,6 +1619,8 @@ class NativeClient:
     def pager_async(self, operation: Literal["conference_rooms.list"], args: _ConferenceRoomsListArgs) -> AsyncPager[ConferenceRoom]: ...
     @overload
     def pager_async(self, operation: Literal["ivr_menu.list"], args: _IvrMenuListArgs) -> AsyncPager[IvrMenu]: ...
+    @overload
+    def pager_async(self, operation: Literal["incoming_routes.list"], args: _IncomingRoutesListArgs) -> AsyncPager[IncomingRoute]: ...
 
 class CallEventType:
     Ringing: CallEventType

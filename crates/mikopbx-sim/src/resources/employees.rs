@@ -645,7 +645,7 @@ fn delete(call: &Call<'_>) -> ApiResult {
     // src/Common/Models/Extensions.php:initialize: queue MEMBERSHIP is ACTION_CASCADE (the
     // member rows go with the extension), but the number as a routing TARGET is
     // ACTION_RESTRICT: queue timeout / if-empty / if-unanswered / repeat-exceeded redirects,
-    // IVR timeout and actions, other extensions' forwarding (and incoming routes / off-work
+    // IVR timeout and actions, incoming routes, other extensions' forwarding (and off-work
     // times, which the simulator has none of). ModelsBase::onValidationFails turns that into
     // '<div class="ui header">Logical integrity violation</div><ul class='list'>…', which
     // DeleteRecordAction maps to 409 (its 'ui header' check). The <li> items approximate
@@ -686,6 +686,13 @@ fn restricting_records(s: &Store, e: &Employee) -> Vec<String> {
                 out.push(super::call_queues::queue_represent(q));
             }
         }
+    }
+    for r in s
+        .incoming_routes
+        .iter()
+        .filter(|r| r.extension.as_deref() == Some(n))
+    {
+        out.push(super::incoming_routes::route_represent(r));
     }
     for m in &s.ivr_menus {
         let target = |v: &Option<String>| v.as_deref() == Some(n);

@@ -302,7 +302,7 @@ fn array_search_parts(items: &[PhpVal]) -> String {
 
 /// `SearchIndexTrait::generateAutoSearchIndex()`: the `*_represent` texts, then name,
 /// extension, description (… when they have no `_represent`), then the arrays.
-fn auto_search_index(data: &[(String, PhpVal)]) -> String {
+pub(crate) fn auto_search_index(data: &[(String, PhpVal)]) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut processed: HashSet<&str> = HashSet::new();
     for (k, v) in data {
@@ -873,7 +873,8 @@ mod wire_tests {
             v["messages"]["error"],
             json!(["api_IvrMenuNotFound (ID: IVR-0000AAAA)"])
         );
-        // 2000 is the Support queue's timeout target and the Support line's `*`.
+        // 2000 is the Support queue's timeout target, two incoming routes' destination and
+        // the Support line's `*`.
         let (s, v) = json(c.delete(api(&sim, &format!("ivr-menu/{MAIN}")))).await;
         assert_eq!((s, v["httpCode"].as_u64()), (409, Some(409)), "{v}");
         assert_eq!(
@@ -881,6 +882,8 @@ mod wire_tests {
             concat!(
                 "<div class=\"ui header\">Logical integrity violation</div><ul class=\"list\">",
                 "<li>Call queue - <a href='/admin-cabinet/call-queues//modify//QUEUE-1A2B3C4D'><i class=\"users icon\"></i> Queue: Support <2002></a></li>",
+                "<li><a href='/admin-cabinet/incoming-routes//modify//2'><i class=\"map signs icon\"></i> Main number</a></li>",
+                "<li><a href='/admin-cabinet/incoming-routes//modify//4'><i class=\"map signs icon\"></i> Backup trunk</a></li>",
                 "<li>IVR menu member - <a href='/admin-cabinet/ivr-menu//modify//IVR-3C9D2B7E'><i class=\"sitemap icon\"></i> IVR menu: Support line <2010></a></li></ul>"
             )
         );

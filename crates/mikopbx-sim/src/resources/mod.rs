@@ -10,6 +10,7 @@ pub(crate) mod cdr;
 pub(crate) mod conference_rooms;
 pub(crate) mod employees;
 pub(crate) mod extensions;
+pub(crate) mod incoming_routes;
 pub(crate) mod ivr_menu;
 pub(crate) mod network_filters;
 pub(crate) mod password;
@@ -257,6 +258,30 @@ pub(crate) static SPECS: &[ResourceSpec] = &[
         id_ok: ivr_id,
         lib: "IvrMenu",
     },
+    // Controllers/IncomingRoutes/RestController.php: `copy` is a POST here (a GET elsewhere).
+    ResourceSpec {
+        name: "incoming-routes",
+        verbs: &[
+            (
+                G,
+                &[
+                    "getList",
+                    "getRecord",
+                    "getDefault",
+                    "getDefaultRoute",
+                    "getUniqueDIDs",
+                ],
+            ),
+            (P, &["create", "changePriority", "copy"]),
+            (Method::PUT, &["update"]),
+            (Method::PATCH, &["patch"]),
+            (Method::DELETE, &["delete"]),
+        ],
+        record_methods: &["copy"],
+        public_methods: &[],
+        id_ok: numeric_id,
+        lib: "IncomingRoutes",
+    },
     ResourceSpec {
         name: "conference-rooms",
         verbs: &[
@@ -338,6 +363,7 @@ pub(crate) fn dispatch(call: &Call<'_>) -> ApiResult {
         "asterisk-managers" => asterisk_managers::handle(call),
         "conference-rooms" => conference_rooms::handle(call),
         "ivr-menu" => ivr_menu::handle(call),
+        "incoming-routes" => incoming_routes::handle(call),
         "general-settings" => catalog::general_settings(call),
         _ => catalog::handle(call),
     }

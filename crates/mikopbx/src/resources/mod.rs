@@ -82,6 +82,8 @@ resources! {
     conference_rooms,
     /// `ivr-menu`: voice menus that route callers by the digits they press.
     ivr_menu,
+    /// `incoming-routes`: where calls from providers go, by number and provider.
+    incoming_routes,
     /// `sip`: whether phones and trunks are online.
     sip,
 }

@@ -140,6 +140,19 @@ pub(crate) fn restrict_list(s: &Store, n: &str) -> Vec<String> {
             }
         }
     }
+    // `IncomingRoutingTable` (RESTRICT), in id order; `repIncomingRoutingTable` is just
+    // '%represent%', so the link has no prefix.
+    for r in s
+        .incoming_routes
+        .iter()
+        .filter(|r| r.extension.as_deref() == Some(n))
+    {
+        out.push(format!(
+            "<a href='{}'>{}</a>",
+            link("incoming-routes", &r.id.to_string()),
+            crate::resources::incoming_routes::route_represent(r)
+        ));
+    }
     let fwd: [fn(&Employee) -> &String; 3] = [
         |e| &e.fwd_forwarding,
         |e| &e.fwd_forwardingonbusy,
@@ -182,8 +195,8 @@ pub(crate) fn restrict_list(s: &Store, n: &str) -> Vec<String> {
 }
 
 /// `Extensions::afterUpdate()` → `updateRelationshipsNumbers()`: a renumbered extension is
-/// rewritten in every relation on `number` (queue routing and members, the IVR menu's own
-/// `extension`, IVR timeouts and actions, employees' forwarding).
+/// rewritten in every relation on `number` (queue routing and members, incoming routes, the
+/// IVR menu's own `extension`, IVR timeouts and actions, employees' forwarding).
 pub(crate) fn renumber(s: &mut Store, old: &str, new: &str) {
     let swap = |v: &mut String| {
         if v == old {
@@ -198,6 +211,11 @@ pub(crate) fn renumber(s: &mut Store, old: &str, new: &str) {
         }
         for m in &mut q.members {
             swap(&mut m.extension);
+        }
+    }
+    for r in &mut s.incoming_routes {
+        if r.extension.as_deref() == Some(old) {
+            r.extension = Some(new.to_string());
         }
     }
     for e in s.employees.values_mut() {
