@@ -35,6 +35,9 @@ run rust-examples bash scripts/test-rust-examples.sh
 run rust-package cargo publish --dry-run --locked -p mikopbx-macros -p mikopbx -p mikopbx-sim
 run python      bash scripts/test-python.sh
 run kotlin      bash scripts/test-kotlin.sh
+# The release jar (stripped release natives for linux-x86-64 and linux-aarch64, sources and javadoc
+# jars), checked by running the Kotlin example on it: the one release build of the ffi library.
+run kotlin-jar  bash scripts/build-jar.sh
 run swift       bash scripts/test-swift.sh
 
 if ((${#failed[@]})); then
