@@ -34,6 +34,9 @@ run rust-examples bash scripts/test-rust-examples.sh
 # crates.io index (a registry, reachable from CI); the build reuses the target dir's cache.
 run rust-package cargo publish --dry-run --locked -p mikopbx-macros -p mikopbx -p mikopbx-sim
 run python      bash scripts/test-python.sh
+# The README's Rust and Python quick starts, cut from README.md and run as written in a fresh cargo
+# project and a fresh venv against the simulator.
+run quickstarts bash scripts/test-quickstarts.sh
 run kotlin      bash scripts/test-kotlin.sh
 # The release jar (stripped release natives for linux-x86-64 and linux-aarch64, sources and javadoc
 # jars), checked by running the Kotlin example on it: the one release build of the ffi library.
