@@ -27,7 +27,8 @@ bash bindings/ffi/generate.sh kotlin
 log "mvn clean install (bindings/kotlin: compile, JUnit against the simulator, jar with the native library)"
 (cd bindings/kotlin && "${MVN[@]}" clean install "-Dmikopbx.cargo.target=$TARGET_DIR/debug")
 
-jar="bindings/kotlin/target/mikopbx-sdk-0.1.0.jar"
+version="$(sed -n "s|^  <version>\(.*\)</version>|\1|p" bindings/kotlin/pom.xml | head -n1)"
+jar="bindings/kotlin/target/mikopbx-sdk-$version.jar"
 listing="$(jar tf "$jar")"
 [[ "$listing" == *linux-x86-64/libmikopbx_ffi.so* ]] || { log "ERROR: $jar lacks the native library"; exit 1; }
 
