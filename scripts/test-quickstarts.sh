@@ -88,7 +88,8 @@ futures-util = "0.3"
 [workspace]
 EOF
 cp "$REPO/Cargo.lock" "$project/Cargo.lock"
-(cd "$project" && cargo build -q --offline)
+# The workspace's target dir: CI has no CARGO_TARGET_DIR, and the dependencies are built there.
+(cd "$project" && cargo build -q --offline --target-dir "$TARGET_DIR")
 out="$(MIKOPBX_API_KEY="$admin_key" "$TARGET_DIR/debug/quickstart")"
 head -n 5 <<<"$out"
 grep -q '^201 is ' <<<"$out" || { log "ERROR: the Rust quick start did not print extension 201"; exit 1; }
