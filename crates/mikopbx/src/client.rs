@@ -1005,12 +1005,15 @@ impl Client {
             ),
             // A missing record often comes back as 422 without httpCode (§4): always so on a
             // read by id (nothing else to reject); on other by-id calls when the (English)
-            // message says so. Translated messages on such calls stay Validation.
+            // message says so, or when it is an untranslated translation key naming it
+            // (`api_IncomingRouteNotFound` from incoming-routes' DeleteRecordAction).
+            // Translated messages on such calls stay Validation.
             422 if op.needs_id()
                 && (op.method == HttpMethod::Get
-                    || messages
-                        .iter()
-                        .any(|m| m.to_ascii_lowercase().contains("not found"))) =>
+                    || messages.iter().any(|m| {
+                        m.to_ascii_lowercase().contains("not found")
+                            || (m.starts_with("api_") && m.ends_with("NotFound"))
+                    })) =>
             {
                 fail(
                     Error::NotFound {

@@ -1983,7 +1983,7 @@ class AsyncIncomingRoutesApi:
     async def delete(self, id: str) -> None:
         """Deletes a rule. The default route (``1``) cannot be deleted (``Validation``); a missing
         rule is ``NotFound`` with status 422 (the server answers with the untranslated key
-        ``api_IncomingRouteNotFound``, which this method recognises).
+        ``api_IncomingRouteNotFound``, which the client's error mapping recognises).
         """
         await self._native.call_async("incoming_routes.delete", {"id": id})
 
@@ -3877,7 +3877,7 @@ class IncomingRoutesApi:
     def delete(self, id: str) -> None:
         """Deletes a rule. The default route (``1``) cannot be deleted (``Validation``); a missing
         rule is ``NotFound`` with status 422 (the server answers with the untranslated key
-        ``api_IncomingRouteNotFound``, which this method recognises).
+        ``api_IncomingRouteNotFound``, which the client's error mapping recognises).
         """
         self._native.call("incoming_routes.delete", {"id": id})
 

@@ -26,7 +26,6 @@ use serde::{Deserialize, Serialize, Serializer};
 
 use crate::api::{api, paged, python_records};
 use crate::envelope::lenient;
-use crate::error::Error;
 use crate::permissions::Resource;
 
 api! {
@@ -69,9 +68,9 @@ api! {
         = Patch "/{id}" Object, "incoming-routes.patch", once, "Change some fields of an incoming route";
     /// Deletes a rule. The default route (`1`) cannot be deleted (`Validation`); a missing
     /// rule is `NotFound` with status 422 (the server answers with the untranslated key
-    /// `api_IncomingRouteNotFound`, which this method recognises).
+    /// `api_IncomingRouteNotFound`, which the client's error mapping recognises).
     INCOMING_ROUTES_DELETE = delete(id id: &str) -> nothing
-        = Delete "/{id}" Empty, "incoming-routes.delete", idempotent, "Delete an incoming route", custom;
+        = Delete "/{id}" Empty, "incoming-routes.delete", idempotent, "Delete an incoming route";
     /// Sets the priorities of several rules at once, all or nothing: one unknown id and none
     /// change. The default route is skipped; values are not range-checked. Setting absolute
     /// values, so it is retried.
@@ -84,36 +83,6 @@ api! {
 }
 
 python_records!(IncomingRoute, IncomingRoutePriorityChange, UniqueDid);
-
-/// The message `DeleteRecordAction` answers a missing route with (422, no httpCode): a
-/// translation key the server never translates.
-const DELETE_NOT_FOUND: &str = "api_IncomingRouteNotFound";
-
-impl IncomingRoutesApi {
-    /// Deletes a rule (see [`INCOMING_ROUTES_DELETE`]).
-    pub async fn delete(&self, id: &str) -> Result<(), Error> {
-        match self
-            .client
-            .call(&INCOMING_ROUTES_DELETE, Some(id), &[], None)
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(Error::Validation {
-                operation,
-                status,
-                mut messages,
-            }) if messages.iter().any(|m| m == DELETE_NOT_FOUND) => {
-                messages.push(format!("no incoming route {id}"));
-                Err(Error::NotFound {
-                    operation,
-                    status,
-                    messages,
-                })
-            }
-            Err(e) => Err(e),
-        }
-    }
-}
 
 /// An incoming route. List rows have no `audio_message_id` nor `provider_type` (empty) and
 /// carry `rule_represent`; records carry `audio_message_id_represent` instead.
